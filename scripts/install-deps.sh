@@ -15,7 +15,7 @@ pkgs=(
   # tests and tools
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 redis-server sqlite3 libxml2-utils curl
-  chromium nodejs npm esbuild
+  python3 python3-pytest chromium nodejs npm esbuild
 )
 
 missing=()
