@@ -202,6 +202,7 @@ void add_core_keys(ConfigSchema& s) {
   s.add({"sessions.redis_url", KeyType::string, "", "redis://host:port", nullptr});
   s.add({"static.cdn_url", KeyType::string, "", "a URL prefix", nullptr});
   s.add({"log.level", KeyType::string, "info", "", one_of({"trace", "debug", "info", "warn", "error"})});
+  s.add({"themes_dir", KeyType::string, "", "a directory of themes; empty: next to the binary", nullptr});
   KeySpec site;
   site.site_setting = true;
   for (auto [path, def] : {std::pair{"site.name", "Calipso"},

@@ -17,8 +17,12 @@ struct Principal {
   std::vector<std::string> permissions;  // resolved from roles at authentication
   std::string via;                       // "token" or "session"
 
+  // "*" (the administrator role) grants every permission, including those of modules
+  // enabled later.
   bool can(std::string_view permission) const {
-    return std::find(permissions.begin(), permissions.end(), permission) != permissions.end();
+    for (auto& p : permissions)
+      if (p == permission || p == "*") return true;
+    return false;
   }
 };
 

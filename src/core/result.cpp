@@ -4,6 +4,7 @@ namespace calipso {
 
 std::string_view to_string(Errc code) {
   switch (code) {
+    case Errc::malformed: return "malformed";
     case Errc::invalid: return "invalid";
     case Errc::unauthorized: return "unauthorized";
     case Errc::forbidden: return "forbidden";

@@ -10,7 +10,8 @@
 namespace calipso {
 
 enum class Errc {
-  invalid,       // the caller sent something unacceptable (validation)
+  malformed,     // the request itself is unreadable (bad JSON, bad encoding)
+  invalid,       // well-formed input that fails validation
   unauthorized,  // no or bad credentials
   forbidden,     // credentials fine, permission missing
   not_found,

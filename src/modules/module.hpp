@@ -45,6 +45,8 @@ class Module {
   virtual std::vector<std::string> dependencies() const { return {}; }
   virtual std::vector<storage::Migration> migrations() const { return {}; }
   virtual void settings(core::ConfigSchema&) const {}
+  // Permission names this module checks, e.g. "content.create"; roles grant them.
+  virtual std::vector<std::string> permissions() const { return {}; }
   virtual std::vector<Job> jobs() const { return {}; }
   virtual void attach(Context& ctx) = 0;
 };

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/db.hpp"
+#include "storage/migrations.hpp"
 
 namespace calipso::storage {
 
