@@ -1,6 +1,7 @@
 """The command line: version, help, migrate, users, tokens, and the URL printed by serve."""
 
 import re
+import time
 import pytest
 
 from support import free_port, run_cli
@@ -73,8 +74,13 @@ def test_token_from_cli_authenticates_api(server):
 
 
 def test_serve_prints_its_url(server):
+    # Printed (and flushed) once listening: the server is already healthy here.
+    want = f"http://127.0.0.1:{server.port}"
+    deadline = time.monotonic() + 2
+    while want not in server.stdout() + server.stderr() and time.monotonic() < deadline:
+        time.sleep(0.05)
     out = server.stdout() + server.stderr()
-    assert f"http://127.0.0.1:{server.port}" in out, out[-2000:]
+    assert want in out, out[-2000:]
 
 
 def test_serve_port_flag_overrides_config(make_server):
