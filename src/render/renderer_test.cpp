@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "render/renderer.hpp"
+#include "render/sample_views.hpp"
 #include "render/theme.hpp"
 
 namespace calipso::render {
@@ -19,82 +20,15 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-// src/render/renderer_test.cpp → the repository root.
-const fs::path kThemesDir = fs::path(__FILE__).parent_path().parent_path().parent_path() / "themes";
-
-const core::Config& site_config() {
-  static const core::ConfigSchema schema = [] {
-    core::ConfigSchema s;
-    core::add_core_keys(s);
-    return s;
-  }();
-  static const core::Config config = [] {
-    auto base = core::Config::load(schema, "", {});
-    if (!base) throw std::runtime_error(base.error().message);
-    return base->with_site_settings(
-        json::parse(R"({"site":{"name":"Test Site","tagline":"Notes & more","url":"https://example.org/"}})")
-            .as_object());
-  }();
-  return config;
-}
+using samples::home_view;
+using samples::item_view;
+using samples::request;
+using samples::site_config;
 
 std::size_t count(const std::string& haystack, std::string_view needle) {
   std::size_t n = 0;
   for (auto pos = haystack.find(needle); pos != std::string::npos; pos = haystack.find(needle, pos + 1)) ++n;
   return n;
-}
-
-json::value home_view(int items) {
-  json::array list;
-  for (int i = 1; i <= items; ++i) {
-    list.push_back(json::object{
-        {"id", i},
-        {"title", "Post number " + std::to_string(i)},
-        {"alias", "post-" + std::to_string(i)},
-        {"url", "/post-" + std::to_string(i)},
-        {"teaser_html",
-         "<p>The first paragraph of post " + std::to_string(i) + ", with <em>emphasis</em>.</p>"},
-        {"published", "2026-12-04T10:00:00Z"},
-        {"published_human", "4 December 2026"},
-        {"author_name", "Ada"},
-        {"reading_minutes", 3},
-    });
-  }
-  return json::object{
-      {"items", std::move(list)},
-      {"pagination",
-       {{"page", 2},
-        {"pages", 5},
-        {"has_prev", true},
-        {"prev_url", "/"},
-        {"has_next", true},
-        {"next_url", "/?page=3"}}},
-      {"empty", items == 0},
-  };
-}
-
-json::value item_view(std::string title) {
-  return json::object{{"item",
-                       {{"id", 7},
-                        {"title", std::move(title)},
-                        {"alias", "hello"},
-                        {"url", "/hello"},
-                        {"body_html", "<p>Body <strong>text</strong></p>"},
-                        {"teaser", "Body text"},
-                        {"published", "2026-12-04T10:00:00Z"},
-                        {"published_human", "4 December 2026"},
-                        {"updated", ""},
-                        {"updated_human", ""},
-                        {"author_name", "Ada"},
-                        {"reading_minutes", 1}}}};
-}
-
-http::Request request(std::string path) {
-  http::Request req;
-  req.method = "GET";
-  req.path = std::move(path);
-  req.target = req.path;
-  return req;
 }
 
 Block block(std::string id, std::string region, int weight, std::string html) {
@@ -144,7 +78,7 @@ class DefaultTheme : public ::testing::Test {
     return renderer_.page(ctx, "item");
   }
 
-  Renderer renderer_{kThemesDir.string(), "default", false};
+  Renderer renderer_{samples::themes_dir().string(), "default", false};
 };
 
 TEST_F(DefaultTheme, HomePageHasLayoutTeasersAndPagination) {
