@@ -96,6 +96,29 @@ Data handler_layer(const boost::json::value& data) {
 
 using BlockList = std::vector<Block>;
 
+// The template `name` into "main", `fill(region)` into each other region of the layout, then
+// the layout around them. `layer` is the page layer, which gains regions.*.
+template <class Fill>
+std::string compose(const Theme& theme, const Layout& layout, std::string_view name, const Data& data,
+                    Data& layer, Fill&& fill) {
+  ViewStack view;
+  view.push(&data);
+  view.push(&layer);
+  view.push(&theme.globals());
+
+  std::string main;
+  theme.render(name, view, main);
+  Data regions(Data::type::object);
+  for (const std::string& region : layout.regions)
+    put_text(regions, region, region == "main" ? std::move(main) : fill(region));
+  put(layer, "regions", std::move(regions));
+
+  std::string out;
+  out.reserve(16 * 1024);
+  theme.render(layout.template_name, view, out);
+  return out;
+}
+
 }  // namespace
 
 struct Renderer::Impl {
@@ -148,6 +171,7 @@ struct Renderer::Impl {
     auto old = theme.load();
     if (!old || !old->changed_on_disk()) return;
     std::lock_guard lock(load_mutex);
+    if (theme.load() != old) return;  // switched or reloaded meanwhile; never put `old` back
     auto loaded = Theme::load(themes_dir, old->folder());
     if (!loaded) {
       // A half-saved template is normal while editing: keep serving the last good theme.
@@ -236,26 +260,9 @@ std::string Renderer::page(const PageContext& ctx, std::string_view name) {
 
   Data data = handler_layer(ctx.data);
   Data layer = page_layer(ctx.request, ctx.config, ctx.title, ctx.description, layout.name);
-  ViewStack view;
-  view.push(&data);
-  view.push(&layer);
-  view.push(&theme->globals());
-
-  std::string main;
-  theme->render(name, view, main);
-
   auto blocks = impl_->blocks.load();
-  Data regions(Data::type::object);
-  for (const std::string& region : layout.regions) {
-    std::string html = region == "main" ? std::move(main) : Impl::run_blocks(*blocks, region, ctx);
-    put_text(regions, region, std::move(html));
-  }
-  put(layer, "regions", std::move(regions));
-
-  std::string out;
-  out.reserve(16 * 1024);
-  theme->render(layout.template_name, view, out);
-  return out;
+  return compose(*theme, layout, name, data, layer,
+                 [&](const std::string& region) { return Impl::run_blocks(*blocks, region, ctx); });
 }
 
 std::string Renderer::fragment(std::string_view name, const boost::json::value& view_data) {
@@ -286,21 +293,8 @@ std::string Renderer::error_page(const http::Request& req, const core::Config& c
     put_text(data, "title", title);
     put_text(data, "message", message);
     Data layer = page_layer(req, config, title, "", layout.name);
-    ViewStack view;
-    view.push(&data);
-    view.push(&layer);
-    view.push(&theme->globals());
-
     // No blocks: an error page must render even when what blocks read from is down.
-    std::string main;
-    theme->render(name, view, main);
-    Data regions(Data::type::object);
-    put_text(regions, "main", std::move(main));
-    put(layer, "regions", std::move(regions));
-
-    std::string out;
-    theme->render(layout.template_name, view, out);
-    return out;
+    return compose(*theme, layout, name, data, layer, [](const std::string&) { return std::string(); });
   } catch (const std::exception& e) {
     log::error("theme error page for {} failed, using the built-in one: {}", status, e.what());
     return builtin_error_page(status, title, message);

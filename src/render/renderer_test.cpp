@@ -370,6 +370,26 @@ TEST(Renderer, ErrorPageWithoutAThemeIsBuiltIn) {
   EXPECT_EQ(html.find("<soon>"), std::string::npos);
 }
 
+TEST(Renderer, StatusTemplateWinsOverErrorTemplate) {
+  TempTheme theme;
+  theme.write("templates/error.mustache", "<p>generic {{status}}</p>");
+  theme.write("templates/404.mustache", "<p>lost: {{message}}</p>");
+  Renderer r(theme.dir(), "t", false);
+  ASSERT_TRUE(r.load());
+  auto req = request("/x");
+  EXPECT_NE(r.error_page(req, site_config(), 404, "gone").find("<p>lost: gone</p>"), std::string::npos);
+  EXPECT_NE(r.error_page(req, site_config(), 500, "").find("<p>generic 500</p>"), std::string::npos);
+}
+
+TEST(Renderer, ThemeWithoutErrorTemplateGetsTheBuiltInPage) {
+  TempTheme theme;
+  Renderer r(theme.dir(), "t", false);
+  ASSERT_TRUE(r.load());
+  auto req = request("/x");
+  auto html = r.error_page(req, site_config(), 404, "gone");
+  EXPECT_NE(html.find("<h1>Page not found</h1>"), std::string::npos) << html;
+}
+
 TEST(Renderer, FailedSwitchKeepsTheCurrentTheme) {
   TempTheme theme;
   Renderer r(theme.dir(), "t", false);
