@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -37,9 +38,15 @@ bool plain_key(std::string_view key) {
   return !key.empty() && key.find_first_of(". \t{}#^/>&!=") == std::string_view::npos;
 }
 
-bool inside(const fs::path& relative) {
-  if (relative.empty() || relative.is_absolute()) return false;
-  return std::none_of(relative.begin(), relative.end(), [](const fs::path& part) { return part == ".."; });
+// Asset paths go into URLs as they are, so they keep to characters that need no escaping, and
+// they must stay inside assets/.
+bool safe_asset_path(std::string_view path) {
+  bool plain = !path.empty() && std::all_of(path.begin(), path.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '/';
+  });
+  const fs::path relative(path);
+  return plain && relative.is_relative() &&
+         std::none_of(relative.begin(), relative.end(), [](const fs::path& part) { return part == ".."; });
 }
 
 Result<std::string> read_file(const fs::path& path) {
@@ -201,8 +208,9 @@ Result<void> Theme::read_manifest(std::map<std::string, std::string>& assets) {
       const std::string where = "assets." + std::string(akey.str());
       if (!plain_key(akey.str())) return bad(anode, where, "asset names have no dots or spaces");
       auto value = string_of(anode);
-      if (!value || !inside(fs::path(*value)))
-        return bad(anode, where, "expected a relative path inside the theme's assets/ folder");
+      if (!value || !safe_asset_path(*value))
+        return bad(anode, where,
+                   "expected a path inside the theme's assets/ folder, of letters, digits and - _ . /");
       assets.emplace(std::string(akey.str()), *value);
     }
   }
