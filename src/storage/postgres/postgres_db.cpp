@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cctype>
 #include <charconv>
@@ -218,10 +219,14 @@ class PostgresConnection final : public Connection {
 
   bool healthy() override {
     if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;
-    // Between statements nothing should be waiting on the socket except a terminated
-    // backend's farewell and its EOF; reading them (non-blocking) turns the status bad.
-    if (PQtransactionStatus(conn_.get()) == PQTRANS_IDLE && !PQconsumeInput(conn_.get())) return false;
-    return PQstatus(conn_.get()) == CONNECTION_OK;
+    if (PQtransactionStatus(conn_.get()) != PQTRANS_IDLE) return true;
+    // Between statements the server sends nothing unasked except, for a terminated backend,
+    // its farewell and EOF. libpq notices EOF only on the read after the farewell, hence
+    // the loop; it is one poll() when nothing came.
+    pollfd socket{PQsocket(conn_.get()), POLLIN, 0};
+    for (int reads = 0; reads < 4 && ::poll(&socket, 1, 0) > 0; ++reads)
+      if (!PQconsumeInput(conn_.get()) || PQstatus(conn_.get()) != CONNECTION_OK) return false;
+    return true;
   }
 
   bool in_transaction() override {
