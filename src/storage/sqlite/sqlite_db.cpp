@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "core/log.hpp"
 #include "storage/statement_cache.hpp"
 
 namespace calipso::storage::sqlite {
@@ -61,7 +62,11 @@ class SqliteConnection final : public Connection {
     sqlite3_extended_result_codes(raw, 1);
     // Before the pragmas: switching to WAL needs a lock another starting process may hold.
     sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-    exec_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    // A file system without shared memory support leaves the old mode in place; say so,
+    // since readers will then block the writer.
+    auto mode = query("PRAGMA journal_mode=WAL", {}).text("journal_mode");
+    if (mode != "wal") log::warn("sqlite: {} stays in journal mode {}, not WAL", path.string(), mode);
+    exec_script("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   }
 
   Dialect dialect() const override { return Dialect::sqlite; }
@@ -152,13 +157,14 @@ class SqliteConnection final : public Connection {
     return statements_.insert(sql, std::move(stmt)).get();
   }
 
-  // Whether text after the first statement holds another one (not just blanks or comments).
+  // Whether text after the first statement is more than blanks and comments; text that
+  // does not even parse counts, or it would be silently ignored.
   bool has_statement(std::string_view rest) {
     if (rest.find_first_not_of(" \t\r\n;") == std::string_view::npos) return false;
     sqlite3_stmt* raw = nullptr;
-    sqlite3_prepare_v2(db_.get(), rest.data(), static_cast<int>(rest.size()), &raw, nullptr);
+    int rc = sqlite3_prepare_v2(db_.get(), rest.data(), static_cast<int>(rest.size()), &raw, nullptr);
     StmtPtr stmt(raw);
-    return stmt != nullptr;
+    return rc != SQLITE_OK || stmt != nullptr;
   }
 
   void bind(sqlite3_stmt* stmt, std::string_view sql, std::span<const Value> params) {

@@ -79,6 +79,7 @@ TEST_F(SqliteTest, QueryTakesOneStatement) {
   auto db = open("sqlite://" + (dir_ / "site.db").string(), 1);
   auto conn = db->acquire();
   EXPECT_THROW(conn->query("SELECT 1; SELECT 2"), DbError);
+  EXPECT_THROW(conn->query("SELECT 1; garbage"), DbError);
   EXPECT_EQ(conn->query("SELECT 1 AS one; -- trailing comment").integer(0, "one"), 1);
 }
 
