@@ -1,7 +1,5 @@
-// Per-connection prepared statements keyed by SQL text. Bounded: SQL assembled at run time
-// (IN lists of varying length, optional filters) must not grow a long-lived connection's
-// cache without limit. When full it is emptied at once, which is crude but cheap, and the
-// statements that are really in use are prepared again on their next call.
+// Per-connection prepared statements keyed by SQL text, bounded so that SQL assembled at
+// run time (IN lists of varying length) cannot grow a long-lived connection without limit.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +10,8 @@
 
 namespace calipso::storage {
 
+// When full it is emptied at once: crude but cheap, and the statements really in use are
+// prepared again on their next call.
 template <class T>
 class StatementCache {
  public:

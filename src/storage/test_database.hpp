@@ -1,7 +1,5 @@
-// Test support, included by *_test.cpp only: a fresh database per test on each backend,
-// a temporary SQLite file or a throwaway schema on the server CALIPSO_TEST_PG_URL names
-// (tests/support/with-postgres.sh starts one). Without that variable PostgreSQL tests are
-// skipped, or fail when CALIPSO_TEST_REQUIRE_PG=1.
+// Test support for *_test.cpp: a fresh database per test, a temporary SQLite file or a
+// throwaway schema on CALIPSO_TEST_PG_URL (see tests/support/with-postgres.sh).
 #pragma once
 
 #include <fmt/format.h>
@@ -83,7 +81,8 @@ class TestDatabase {
   std::unique_ptr<Db> admin_;
 };
 
-// Gives each test a fresh database and `db`, a pool of 4 on it.
+// Gives each test a fresh database and `db`, a pool of 4 on it. Without CALIPSO_TEST_PG_URL
+// PostgreSQL tests are skipped, or fail when CALIPSO_TEST_REQUIRE_PG=1.
 class DatabaseFixture {
  protected:
   // Call from SetUp: a skip or fatal failure here keeps the test body from running.
