@@ -45,11 +45,15 @@ class Renderer {
   Result<void> load();
   Result<void> switch_theme(const std::string& theme);
 
+  // A block with the id of an existing one replaces it. Blocks may be added or removed while
+  // pages render (a module enabled at runtime).
   void add_block(Block block);
+  bool remove_block(std::string_view id);  // false when no block has that id
 
   // Renders template `name` (templates/<name>.mustache) with `view` into the "main" region,
   // runs the layout's blocks, and renders the layout. The view passed to templates also
-  // holds site.* (from config), page.title and regions.*.
+  // holds site.* (from config), page.title and regions.*. An unknown layout falls back to
+  // "default"; an unknown template name is a caller bug and throws std::out_of_range.
   std::string page(const PageContext& ctx, std::string_view name);
   // A template alone, no layout (feeds, fragments).
   std::string fragment(std::string_view name, const boost::json::value& view);

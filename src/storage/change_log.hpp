@@ -22,7 +22,10 @@ struct Change {
 };
 
 // Must be called inside the transaction that makes the change. On PostgreSQL it also
-// sends NOTIFY calipso_changes, delivered at commit.
+// sends NOTIFY calipso_changes, delivered at commit, and takes a transaction-scoped lock
+// that serialises appenders until they commit, so ids become visible in id order (a tailer
+// would otherwise skip an id that commits after a larger one). Call it last in the
+// transaction: what the transaction does after it waits in line with every other writer.
 std::int64_t append_change(Connection& conn, std::string_view kind, std::string_view key,
                            const boost::json::value& payload = nullptr);
 

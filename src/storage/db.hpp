@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -21,6 +22,7 @@ enum class Dialect { sqlite, postgres };
 
 struct Blob {
   std::string bytes;
+  bool operator==(const Blob&) const = default;
 };
 
 // Integers are 64-bit; times are stored as integer microseconds since the epoch.
@@ -36,7 +38,9 @@ class Rows {
   bool empty() const { return rows.empty(); }
   int column(std::string_view name) const;  // -1 if absent
 
-  // Typed access; a NULL reads as the empty value.
+  // Typed access; a NULL reads as the empty value. A missing column or row, or a value
+  // that cannot be read as the type asked for, is a bug and throws std::out_of_range or
+  // DbError (other).
   std::int64_t integer(std::size_t row, std::string_view col) const;
   std::string text(std::string_view col, std::size_t row = 0) const;
   std::string text(std::size_t row, std::string_view col) const { return text(col, row); }
@@ -85,16 +89,20 @@ class Connection {
 
   // True when the connection is usable; a pool drops connections that are not.
   virtual bool healthy() = 0;
+  // True between begin() and commit()/rollback() (also when the transaction has failed).
+  virtual bool in_transaction() = 0;
 };
 
 class Db;
 
-// A pooled connection; returns to the pool when destroyed.
+// A pooled connection; returns to the pool when destroyed. A handle left inside a
+// transaction is rolled back on return. The Db must outlive its handles.
 class Handle {
  public:
   Handle(Db* db, std::unique_ptr<Connection> conn) : db_(db), conn_(std::move(conn)) {}
   Handle(Handle&&) noexcept = default;
-  Handle& operator=(Handle&&) noexcept = default;
+  // Not defaulted: the connection being replaced must go back to its pool, not be closed.
+  Handle& operator=(Handle&& other) noexcept;
   ~Handle();
   Connection* operator->() const { return conn_.get(); }
   Connection& operator*() const { return *conn_; }
@@ -126,8 +134,13 @@ class Db {
 };
 
 // Opens by URL: sqlite:///abs/path.db (sqlite://relative also accepted), postgresql://...
-// Throws DbError with a message naming the URL (password hidden) when it cannot.
+// Throws DbError with a message naming the URL (password hidden) when it cannot. One
+// connection is opened at once so a bad URL fails at start; the rest open on demand up to
+// pool_size (0 is taken as 1).
 std::unique_ptr<Db> open(const std::string& url, std::size_t pool_size);
+
+// The URL with any password replaced by "***", for logs and error messages.
+std::string redact_url(std::string_view url);
 
 // Runs f inside a transaction on a pooled connection: commits when f returns a value,
 // rolls back when it returns an error or throws.

@@ -131,7 +131,7 @@ void ContentModule::attach(Context& ctx) {
                                                   {"next_url", page_url(page_no + 1)}}}};
     render::PageContext pc{req,
                            *cfg,
-                           "default",
+                           "home",
                            page_no > 1 ? fmt::format("Page {}", page_no) : "",
                            cfg->str("site.tagline"),
                            std::move(view)};
