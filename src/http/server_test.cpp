@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <thread>
 
@@ -223,6 +224,24 @@ TEST(Server, HeadKeepsContentLengthAndSendsNoBody) {
   auto next = c.read();
   ASSERT_TRUE(next);
   EXPECT_TRUE(next->body.starts_with("GET /after"));
+}
+
+TEST(Server, HeadMayDeclareTheLengthWithoutABody) {
+  TestServer ts([](Request& req) {
+    auto res = Response::text(200, req.method == "HEAD" ? "" : std::string(1234, 'f'));
+    if (req.method == "HEAD") res.headers.set("Content-Length", "1234");
+    return res;
+  });
+  Client c(ts.port());
+  c.send("HEAD /file HTTP/1.1\r\nHost: t\r\n\r\n");
+  auto h = c.read(/*head=*/true);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->header("content-length"), "1234");
+  EXPECT_EQ(h->headers.count("content-length"), 1u);
+  c.send(get("/file"));
+  auto g = c.read();
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->body.size(), 1234u);
 }
 
 TEST(Server, Http10ClosesUnlessKeepAliveIsAsked) {
@@ -573,6 +592,30 @@ TEST(Server, StopDrainsAnInFlightRequest) {
   EXPECT_LT(std::chrono::steady_clock::now() - begin, 1500ms);
   Client late(ts->port());
   EXPECT_FALSE(late.connected() && late.read(false, 300ms).has_value());
+}
+
+TEST(Server, SigtermStopsRun) {
+  ServerOptions o;
+  o.port = 0;
+  Server server(o, echo);
+  server.listen();
+  std::atomic<bool> returned{false};
+  std::thread t([&] {
+    server.run(1000);
+    returned = true;
+  });
+  {
+    // A served request proves run() is under way, so its signal handler is installed.
+    Client c(server.port());
+    c.send(get("/", "Connection: close\r\n"));
+    ASSERT_TRUE(c.read());
+  }
+  ::raise(SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + 3s;
+  while (!returned && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(returned);
+  if (!returned) server.stop();
+  t.join();
 }
 
 TEST(Server, AdoptsAListeningSocket) {

@@ -3,8 +3,8 @@
 
 #include <sodium.h>
 
+#include <charconv>
 #include <chrono>
-#include <cstdio>
 
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -78,11 +78,12 @@ std::string new_request_id() {
     return core::random_hex(4);
   }();
   thread_local std::uint64_t counter = 0;
-  char buf[32];
-  int n = std::snprintf(buf, sizeof buf, "-%llx", static_cast<unsigned long long>(++counter));
+  char buf[24];
+  buf[0] = '-';
+  auto [end, ec] = std::to_chars(buf + 1, buf + sizeof buf, ++counter, 16);
   std::string id;
-  id.reserve(prefix.size() + static_cast<std::size_t>(n));
-  id.append(prefix).append(buf, static_cast<std::size_t>(n));
+  id.reserve(prefix.size() + static_cast<std::size_t>(end - buf));
+  id.append(prefix).append(buf, end);
   return id;
 }
 
