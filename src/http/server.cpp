@@ -44,6 +44,7 @@
 #include "http/errors.hpp"
 #include "http/negotiate.hpp"
 #include "http/proxy.hpp"
+#include "http/steps.hpp"
 
 namespace calipso::http {
 
@@ -515,17 +516,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
     try {
       res = server_.handler(req_);
     } catch (const std::exception& e) {
-      log::error("request {} {} {} failed: {}", req_.request_id, req_.method, req_.target, e.what());
-      res = error_response(req_, 500);
+      res = handler_failed(e.what());
     } catch (...) {
-      log::error("request {} {} {} failed: unknown exception", req_.request_id, req_.method, req_.target);
-      res = error_response(req_, 500);
+      res = handler_failed("unknown exception");
     }
     if (server_.stopping) keep = false;
     if (auto c = res.headers.get("Connection"); c && has_close_token(*c)) keep = false;
     bool ok = co_await write_response(res, head, keep);
     if (ok && !keep) co_await linger_close();
     co_return ok&& keep;
+  }
+
+  // Normally the observe step catches first; this is the backstop for a chain without it.
+  // The request id ties the log line to what the client reports.
+  Response handler_failed(std::string_view what) {
+    if (req_.request_id.empty()) req_.request_id = new_request_id();
+    log::error("request {} {} {} failed: {}", req_.request_id, req_.method, req_.target, what);
+    Response res = error_response(req_, 500);
+    res.headers.set("X-Request-Id", req_.request_id);
+    return res;
   }
 
   // A protocol error or limit: answer with the status (JSON or HTML per error_response),

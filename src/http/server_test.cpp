@@ -473,6 +473,7 @@ TEST(Server, HandlerExceptionIs500AndTheConnectionGoesOn) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 500);
   EXPECT_EQ(r->body.find("handler bug"), std::string::npos);
+  EXPECT_FALSE(r->header("x-request-id").empty());
   c.send(get("/fine"));
   auto ok = c.read();
   ASSERT_TRUE(ok);
