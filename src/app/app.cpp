@@ -17,6 +17,7 @@
 #include "http/errors.hpp"
 #include "http/middleware.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "http/steps.hpp"
 #include "modules/users/users.hpp"
 #include "render/renderer.hpp"
@@ -114,7 +115,8 @@ int App::serve() {
   load_site_settings();
   auto cfg = config_->get();
 
-  render::Renderer renderer(find_themes_dir(*cfg), cfg->str("site.theme"), cfg->boolean("server.dev"));
+  auto themes_dir = find_themes_dir(*cfg);
+  render::Renderer renderer(themes_dir, cfg->str("site.theme"), cfg->boolean("server.dev"));
   if (auto r = renderer.load(); !r) {
     log::error("theme: {}", r.error().message);
     return 1;
@@ -148,9 +150,15 @@ int App::serve() {
 
   auto* users = registry_.find<modules::users::UsersModule>("users");
   http::Chain chain;
-  chain.use(http::request_log_step(cfg->boolean("server.access_log")));
-  chain.use(http::security_headers_step());
-  chain.use(http::conditional_step());
+  chain.use(http::observe({cfg->boolean("server.access_log"), nullptr}));
+  chain.use(http::security_headers());
+  chain.use(http::conditional_compress());
+  chain.use(http::static_files({"/themes/", themes_dir, [](std::string_view rel) {
+                                  // only a theme's assets/ folder is public, not its templates
+                                  auto slash = rel.find('/');
+                                  return slash != std::string_view::npos &&
+                                         rel.substr(slash).starts_with("/assets/");
+                                }}));
   chain.use(database_errors());
   chain.use(users->auth_middleware());
   auto handler = chain.build([&router](http::Request& req) { return router.dispatch(req); });

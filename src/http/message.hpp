@@ -26,6 +26,7 @@ class Headers {
   void add(std::string_view name, std::string value);
   void remove(std::string_view name);
   bool has(std::string_view name) const { return get(name).has_value(); }
+  void clear() { items_.clear(); }
   auto begin() const { return items_.begin(); }
   auto end() const { return items_.end(); }
   std::size_t size() const { return items_.size(); }

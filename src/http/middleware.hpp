@@ -1,7 +1,7 @@
 // The middleware chain: each step may answer by itself (cache hit, auth failure) or call
 // next. The order is fixed at boot in app/: request id + access log + metrics, security
-// headers, compression + ETag/304, trusted proxies, auth (session or token), page cache,
-// router.
+// headers, compression + ETag/304, auth (session or token), page cache, router. Trusted
+// proxies are resolved by the server before the chain (http/proxy.hpp).
 #pragma once
 
 #include <functional>

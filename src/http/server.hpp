@@ -1,5 +1,18 @@
 // The HTTP/1.1 server: Beast + Asio behind this small header. N threads run one
 // io_context; handlers are called synchronously on those threads.
+//
+// What clients see (details in server.cpp):
+// - 400 + close for ambiguous framing (Content-Length with Transfer-Encoding, differing or
+//   malformed Content-Length, Transfer-Encoding other than a single "chunked"), obs-fold,
+//   bad field names, a bad request line, a missing or repeated Host on HTTP/1.1, targets
+//   not starting with '/' ("*" only for OPTIONS), fragments, NUL, and "."/".." segments
+//   (refused, not resolved: conforming clients never send them).
+// - 431 + close past max_header_bytes or max_header_count; 413 + close past max_body_bytes
+//   (declared length up front, chunked bodies as they arrive); 408 + close when a started
+//   request is not complete within request_timeout_ms; silent close after idle_timeout_ms
+//   without a request. Writes must progress within idle_timeout_ms.
+// - Over max_connections a new connection gets 503 and is closed; others are unaffected.
+// - Trusted proxies (X-Forwarded-For/Proto/Host) are applied before the handler runs.
 #pragma once
 
 #include <cstdint>
