@@ -40,21 +40,21 @@ def test_migrate_twice(offline):
 
 
 def test_user_add_then_duplicate_fails(offline):
-    r = offline.add_user("a@b.c", "PASS")
+    r = offline.add_user("a@b.c", "pass-word-123")
     assert r.returncode == 0, r.stderr
-    r = offline.add_user("a@b.c", "PASS")
+    r = offline.add_user("a@b.c", "pass-word-123")
     assert r.returncode != 0, "adding the same email twice must fail"
     assert r.stderr.strip() or r.stdout.strip(), "no message for a duplicate user"
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "", "a@", "@b.c", "a b@c.d"])
 def test_user_add_bad_email_fails(offline, email):
-    r = offline.add_user(email, "PASS")
+    r = offline.add_user(email, "pass-word-123")
     assert r.returncode != 0, f"user add accepted {email!r}"
 
 
 def test_token_create_prints_token_on_last_line(offline):
-    r = offline.add_user("tok@example.com", "PASS")
+    r = offline.add_user("tok@example.com", "pass-word-123")
     assert r.returncode == 0, r.stderr
     t1 = offline.create_token("tok@example.com")
     t2 = offline.create_token("tok@example.com")
