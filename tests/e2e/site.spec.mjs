@@ -90,7 +90,10 @@ async function api(base, token, method, url, body) {
 
 function watchErrors(page, errors) {
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${page.url()})`);
+    if (msg.type() === 'error') {
+      const where = msg.location()?.url || page.url();
+      errors.push(`console: ${msg.text()} (${where})`);
+    }
   });
   page.on('pageerror', (err) => errors.push(`page error: ${err.message} (${page.url()})`));
   page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
