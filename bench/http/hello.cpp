@@ -2,9 +2,9 @@
 // "chain" adds the observe, security-header and ETag/compression steps.
 #include <cstdlib>
 #include <iostream>
+#include "core/log.hpp"
 #include "http/server.hpp"
 #include "http/steps.hpp"
-#include "core/log.hpp"
 using namespace calipso::http;
 int main(int argc, char** argv) {
   calipso::log::setup("warn");

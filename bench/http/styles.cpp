@@ -8,20 +8,29 @@
 #include <string>
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-static const std::string kResp = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nHello, world!\n";
+static const std::string kResp =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nHello, world!\n";
 
 // Counts complete requests ("\r\n\r\n") in the buffer and drops them.
 static int take_requests(std::string& buf) {
-  int n = 0; std::size_t pos;
-  while ((pos = buf.find("\r\n\r\n")) != std::string::npos) { buf.erase(0, pos + 4); ++n; }
+  int n = 0;
+  std::size_t pos;
+  while ((pos = buf.find("\r\n\r\n")) != std::string::npos) {
+    buf.erase(0, pos + 4);
+    ++n;
+  }
   return n;
 }
 
 struct CbConn : std::enable_shared_from_this<CbConn> {
-  tcp::socket s; std::string buf; char tmp[16384]; std::string out;
+  tcp::socket s;
+  std::string buf;
+  char tmp[16384];
+  std::string out;
   explicit CbConn(tcp::socket sock) : s(std::move(sock)) { s.set_option(tcp::no_delay(true)); }
   void read() {
-    s.async_read_some(asio::buffer(tmp), [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    s.async_read_some(asio::buffer(tmp), [self = shared_from_this()](boost::system::error_code ec,
+                                                                     std::size_t n) {
       if (ec) return;
       self->buf.append(self->tmp, n);
       int k = take_requests(self->buf);
@@ -43,7 +52,8 @@ void cb_accept(tcp::acceptor& a) {
 
 asio::awaitable<void> co_conn(tcp::socket s) {
   s.set_option(tcp::no_delay(true));
-  std::string buf, out; char tmp[16384];
+  std::string buf, out;
+  char tmp[16384];
   constexpr auto tok = asio::as_tuple(asio::use_awaitable);
   for (;;) {
     auto [ec, n] = co_await s.async_read_some(asio::buffer(tmp), tok);
@@ -67,6 +77,9 @@ asio::awaitable<void> co_accept(tcp::acceptor& a) {
 int main(int argc, char** argv) {
   asio::io_context io(1);
   tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), std::atoi(argv[1])));
-  if (std::strcmp(argv[2], "cb") == 0) cb_accept(a); else asio::co_spawn(io, co_accept(a), asio::detached);
+  if (std::strcmp(argv[2], "cb") == 0)
+    cb_accept(a);
+  else
+    asio::co_spawn(io, co_accept(a), asio::detached);
   io.run();
 }

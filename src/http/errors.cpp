@@ -92,6 +92,7 @@ Response render(const Request& req, int status, std::string_view code, const Err
 
 int status_for(Errc code) {
   switch (code) {
+    case Errc::malformed: return 400;
     case Errc::invalid: return 422;
     case Errc::unauthorized: return 401;
     case Errc::forbidden: return 403;

@@ -1,5 +1,7 @@
 // Path router: patterns of literal segments and {param} segments; a literal beats a
 // parameter at the same depth. Knows which methods a path allows, for 405 + Allow.
+// A last segment {name...} takes the rest of the path, slashes included ("/static/{path...}").
+// Matching is on the decoded path; parameters never match an empty segment.
 #pragma once
 
 #include <functional>

@@ -277,8 +277,8 @@ struct State {
   ServerOptions options;
   Handler handler;
   TrustedProxies proxies;
-  // Declared first, reset first in ~Impl: destroying it destroys pending coroutines, whose
-  // connections still touch the members below.
+  // Reset explicitly, before everything else, in ~State: destroying it destroys pending
+  // coroutines, whose connections still touch the members below.
   std::optional<asio::io_context> io;
   std::optional<asio::strand<asio::io_context::executor_type>> strand;  // acceptor, signals, drain timer
   std::optional<tcp::acceptor> acceptor;

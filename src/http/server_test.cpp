@@ -278,6 +278,21 @@ TEST(Server, ConnectionCloseIsHonoured) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+TEST(Server, HandlerMayCloseTheConnection) {
+  TestServer ts([](Request&) {
+    auto res = Response::text(200, "last");
+    res.headers.set("Connection", "close");
+    return res;
+  });
+  Client c(ts.port());
+  c.send(get("/"));
+  auto r = c.read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_EQ(r->headers.count("connection"), 1u);
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
 TEST(Server, BodiesByLengthAndChunked) {
   TestServer ts(echo);
   Client c(ts.port());

@@ -17,7 +17,8 @@ namespace calipso::http {
 
 // Incoming X-Request-Id values are kept when they are 1-64 chars of [A-Za-z0-9._-].
 bool valid_request_id(std::string_view id);
-// A new id, unique per process thread: "<8 random hex>-<counter hex>"; no syscall per call.
+// A new id, "<8 random hex>-<counter hex>": a random prefix per thread and a counter, so no
+// syscall per request; collisions need two threads to draw the same 32-bit prefix.
 std::string new_request_id();
 
 struct ObserveOptions {

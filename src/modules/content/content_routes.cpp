@@ -91,6 +91,22 @@ std::optional<std::int64_t> id_param(const Request& req) {
   return id;
 }
 
+// The main navigation: Home, then published pages. Themes show it as {{#menu}}.
+json::array menu_for(ContentService& svc, std::string_view current_path) {
+  json::array menu;
+  menu.push_back(json::object{{"title", "Home"}, {"url", "/"}, {"current", current_path == "/"}});
+  ListQuery q;
+  q.status = "published";
+  q.type = "page";
+  q.limit = 8;
+  q.count_total = false;
+  if (auto pages = svc.list(q))
+    for (auto it = pages->items.rbegin(); it != pages->items.rend(); ++it)
+      menu.push_back(json::object{
+          {"title", it->title}, {"url", "/" + it->alias}, {"current", current_path == "/" + it->alias}});
+  return menu;
+}
+
 Response item_response(int status, const Item& item) {
   return Response::json(status, json::object{{"data", to_json(item)}});
 }
@@ -123,6 +139,7 @@ void ContentModule::attach(Context& ctx) {
     auto page_url = [](std::int64_t n) { return n == 1 ? std::string("/") : "/?page=" + std::to_string(n); };
     json::object view{{"items", std::move(items)},
                       {"empty", page->total == 0},
+                      {"menu", menu_for(*svc, "/")},
                       {"pagination", json::object{{"page", page_no},
                                                   {"pages", pages},
                                                   {"has_prev", page_no > 1},
@@ -137,7 +154,7 @@ void ContentModule::attach(Context& ctx) {
                            std::move(view)};
     auto res = Response::html(200, renderer->page(pc, "home"));
     res.cacheable = true;
-    res.cache_tags = {"content:list", "theme", "config"};
+    res.cache_tags = {"content:list", "menu", "theme", "config"};
     return res;
   });
 
@@ -164,16 +181,17 @@ void ContentModule::attach(Context& ctx) {
       res = item_response(200, *item);
     } else {
       auto cfg = config->get();
-      render::PageContext pc{req,
-                             *cfg,
-                             "default",
-                             item->title,
-                             item->teaser.empty() ? item->title : item->teaser,
-                             json::object{{"item", item_view(*item)}}};
+      render::PageContext pc{
+          req,
+          *cfg,
+          "default",
+          item->title,
+          item->teaser.empty() ? item->title : item->teaser,
+          json::object{{"item", item_view(*item)}, {"menu", menu_for(*svc, "/" + item->alias)}}};
       res = Response::html(200, renderer->page(pc, "item"));
     }
     res.cacheable = true;
-    res.cache_tags = {"content:" + std::to_string(item->id), "theme", "config"};
+    res.cache_tags = {"content:" + std::to_string(item->id), "menu", "theme", "config"};
     return res;
   });
 
@@ -247,23 +265,21 @@ void ContentModule::attach(Context& ctx) {
     return res;
   });
 
-  ctx.renderer.add_block({"content.recent", "sidebar", 10, [svc](const render::PageContext&) {
-                            ListQuery q;
-                            q.status = "published";
-                            q.type = "post";
-                            q.by_published = true;
-                            q.limit = 5;
-                            q.count_total = false;
-                            auto page = svc->list(q);
-                            if (!page || page->items.empty()) return std::string();
-                            std::string html =
-                                "<section class=\"block block-recent\" aria-labelledby=\"recent-h\">"
-                                "<h2 id=\"recent-h\">Recent posts</h2><ul>";
-                            for (auto& item : page->items)
-                              html += fmt::format("<li><a href=\"/{}\">{}</a></li>", item.alias,
-                                                  render::escape_html(item.title));
-                            return html + "</ul></section>";
-                          }});
+  // Themes draw the list with templates/blocks/recent.mustache.
+  ctx.renderer.add_block(
+      {"content.recent", "sidebar", 10, [svc, renderer](const render::PageContext&) {
+         ListQuery q;
+         q.status = "published";
+         q.type = "post";
+         q.by_published = true;
+         q.limit = 5;
+         q.count_total = false;
+         auto page = svc->list(q);
+         if (!page || page->items.empty()) return std::string();
+         json::array items;
+         for (auto& item : page->items) items.push_back(teaser_view(item));
+         return renderer->fragment("blocks/recent", json::object{{"items", std::move(items)}});
+       }});
 }
 
 }  // namespace calipso::modules::content
