@@ -222,3 +222,16 @@ def test_list_paginates_newest_first(server):
     assert order == list(reversed(mine)), (order, mine)
     # The newest item of all is on the first page, first.
     assert seen[0] == mine[-1]
+
+
+@pytest.mark.parametrize("query", ["per_page=0", "per_page=-1", "per_page=abc", "per_page=100000",
+                                   "per_page=99999999999999999999", "cursor=garbage", "after=garbage",
+                                   "page=garbage"])
+def test_odd_list_parameters_are_4xx_or_clamped(server, query):
+    r = server.get(f"{API}?{query}", auth=True)
+    assert r.status in (200, 400, 422), r
+    if r.status == 200:
+        doc = r.json()
+        assert isinstance(doc.get("data"), list), doc
+    else:
+        assert_json_errors(r)

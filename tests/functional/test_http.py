@@ -63,6 +63,12 @@ def test_metrics(site):
     assert re.search(r"^# TYPE calipso_http_request_duration_seconds histogram", text, re.M)
 
 
+def test_metrics_connections_and_pool(site):
+    text = site.get("/metrics").text
+    assert re.search(r"^calipso_\w*open_connections(\{[^\n]*\})? \d", text, re.M), "no open-connections gauge"
+    assert re.search(r"^calipso_\w*pool\w*(\{[^\n]*\})? \d", text, re.M), "no database pool metric"
+
+
 def test_metrics_route_label_is_the_pattern_not_the_path(site):
     # Unbounded label values would blow up Prometheus: one route label for all posts.
     for p in site.posts:

@@ -182,3 +182,41 @@ def test_trickling_client_is_closed(impatient):
                 break
         assert closed, "a trickling client kept its connection for 5 s with request_timeout_ms=500"
     _assert_still_serving(impatient)
+
+
+# --- connection limit --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def crowded(make_server):
+    return make_server(config={"server": {"max_connections": 4}})
+
+
+def test_connection_limit(crowded):
+    held = [crowded.raw() for _ in range(4)]
+    try:
+        for c in held:
+            c.send(GET + b"\r\n")
+            assert c.read_response().status == 200
+        # One more than allowed: refused (a 503, or closed unanswered), never served.
+        with crowded.raw() as extra:
+            try:
+                extra.send(GET + b"\r\n")
+                resp = extra.read_response()
+                assert resp.status == 503, resp
+            except (ConnectionError, socket.timeout) as e:
+                assert not isinstance(e, socket.timeout), "the extra connection hangs"
+        # A slot frees up: service resumes.
+        held.pop().close()
+        deadline = time.monotonic() + 3
+        while True:
+            try:
+                if crowded.get("/healthz", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "no service after a connection slot was freed"
+            time.sleep(0.05)
+    finally:
+        for c in held:
+            c.close()
