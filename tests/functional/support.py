@@ -358,8 +358,11 @@ class Server:
         last = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
+                code = self.proc.returncode
+                self._close_logs()
+                self.proc = None  # reported here; nothing left for the teardown to stop
                 raise AssertionError(
-                    f"calipso serve exited with {self.proc.returncode} before becoming healthy\n"
+                    f"calipso serve exited with {code} before becoming healthy\n"
                     f"stderr:\n{self.stderr()}\nstdout:\n{self.stdout()}")
             try:
                 r = self.get("/healthz", timeout=2)
@@ -370,6 +373,7 @@ class Server:
                 last = e
             time.sleep(0.05)
         self.kill()
+        self.proc = None
         raise AssertionError(
             f"calipso serve not healthy after {timeout}s (last: {last!r})\n"
             f"stderr:\n{self.stderr()}\nstdout:\n{self.stdout()}")
