@@ -129,7 +129,17 @@ int App::serve() {
   http::Router router;
   std::string role = cfg->str("server.role");
   storage::ChangeFeed feed(*db_, 250);
-  feed.on("config", [this](const storage::Change&) { config_->apply_site_settings(load_settings(*db_)); });
+  // Settings changed on any node: new snapshot, and the theme follows site.theme.
+  feed.on("config", [this, &renderer](const storage::Change&) {
+    auto before = config_->get()->str("site.theme");
+    config_->apply_site_settings(load_settings(*db_));
+    auto after = config_->get()->str("site.theme");
+    if (after == before) return;
+    if (auto r = renderer.switch_theme(after); !r)
+      log::error("theme {}: {}; keeping {}", after, r.error().message, before);
+    else
+      log::info("theme switched to {}", after);
+  });
   modules::Context ctx{*db_, *config_, events_, router, renderer, registry_, feed, role};
   for (auto* m : registry_.ordered()) m->attach(ctx);
 
