@@ -10,7 +10,6 @@
 #include <stdexcept>
 
 #include "app/builtin_modules.hpp"
-#include "app/change_feed.hpp"
 #include "app/settings.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
@@ -21,6 +20,7 @@
 #include "http/steps.hpp"
 #include "modules/users/users.hpp"
 #include "render/renderer.hpp"
+#include "storage/change_feed.hpp"
 #include "storage/change_log.hpp"
 #include "storage/migrations.hpp"
 
@@ -128,7 +128,19 @@ int App::serve() {
 
   http::Router router;
   std::string role = cfg->str("server.role");
-  modules::Context ctx{*db_, *config_, events_, router, renderer, registry_, role};
+  storage::ChangeFeed feed(*db_, 250);
+  // Settings changed on any node: new snapshot, and the theme follows site.theme.
+  feed.on("config", [this, &renderer](const storage::Change&) {
+    auto before = config_->get()->str("site.theme");
+    config_->apply_site_settings(load_settings(*db_));
+    auto after = config_->get()->str("site.theme");
+    if (after == before) return;
+    if (auto r = renderer.switch_theme(after); !r)
+      log::error("theme {}: {}; keeping {}", after, r.error().message, before);
+    else
+      log::info("theme switched to {}", after);
+  });
+  modules::Context ctx{*db_, *config_, events_, router, renderer, registry_, feed, role};
   for (auto* m : registry_.ordered()) m->attach(ctx);
 
   router.get("/healthz", [this](http::Request& req) {
@@ -163,8 +175,6 @@ int App::serve() {
   chain.use(users->auth_middleware());
   auto handler = chain.build([&router](http::Request& req) { return router.dispatch(req); });
 
-  ChangeFeed feed(*db_, 250);
-  feed.on("config", [this](const storage::Change&) { config_->apply_site_settings(load_settings(*db_)); });
   feed.start();
 
   http::ServerOptions so;

@@ -14,6 +14,7 @@
 #include "core/result.hpp"
 #include "http/router.hpp"
 #include "render/renderer.hpp"
+#include "storage/change_feed.hpp"
 #include "storage/db.hpp"
 #include "storage/migrations.hpp"
 
@@ -29,6 +30,8 @@ struct Context {
   http::Router& router;
   render::Renderer& renderer;
   Registry& registry;
+  // Changes made on any node (this one included), for caches and reloads; subscribe in attach().
+  storage::ChangeFeed& changes;
   std::string role;  // "site", "admin" or "all": admin routes mount only on admin and all
 };
 

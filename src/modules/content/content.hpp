@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/memo.hpp"
 #include "core/principal.hpp"
 #include "modules/module.hpp"
 
@@ -43,6 +44,7 @@ struct ListQuery {
   std::optional<std::string> cursor;  // keyset pagination (API); wins over page
   bool by_published = false;          // order by publication time instead of creation
   bool count_total = true;            // ItemPage::total costs a second query
+  bool with_bodies = true;            // teaser lists leave body and body_html empty
 };
 
 struct ItemPage {
@@ -87,6 +89,9 @@ class ContentModule : public Module {
 
  private:
   std::unique_ptr<ContentService> service_;
+  // Shared by every page: the published pages (menu) and the latest posts (sidebar block).
+  // Dropped on any content change from any node.
+  core::Memo<boost::json::array> menu_pages_, recent_posts_;
 };
 
 }  // namespace calipso::modules::content

@@ -91,19 +91,30 @@ std::optional<std::int64_t> id_param(const Request& req) {
   return id;
 }
 
-// The main navigation: Home, then published pages. Themes show it as {{#menu}}.
-json::array menu_for(ContentService& svc, std::string_view current_path) {
-  json::array menu;
-  menu.push_back(json::object{{"title", "Home"}, {"url", "/"}, {"current", current_path == "/"}});
+// Published pages for the main navigation, oldest first.
+json::array load_menu_pages(ContentService& svc) {
   ListQuery q;
   q.status = "published";
   q.type = "page";
   q.limit = 8;
   q.count_total = false;
-  if (auto pages = svc.list(q))
-    for (auto it = pages->items.rbegin(); it != pages->items.rend(); ++it)
-      menu.push_back(json::object{
-          {"title", it->title}, {"url", "/" + it->alias}, {"current", current_path == "/" + it->alias}});
+  q.with_bodies = false;
+  json::array pages;
+  if (auto found = svc.list(q))
+    for (auto it = found->items.rbegin(); it != found->items.rend(); ++it)
+      pages.push_back(json::object{{"title", it->title}, {"url", "/" + it->alias}});
+  return pages;
+}
+
+// The main navigation: Home, then the pages; themes show it as {{#menu}}.
+json::array menu_for(const json::array& pages, std::string_view current_path) {
+  json::array menu;
+  menu.push_back(json::object{{"title", "Home"}, {"url", "/"}, {"current", current_path == "/"}});
+  for (auto& page : pages) {
+    auto entry = page.as_object();
+    entry["current"] = entry.at("url").as_string() == current_path;
+    menu.push_back(std::move(entry));
+  }
   return menu;
 }
 
@@ -118,8 +129,19 @@ void ContentModule::attach(Context& ctx) {
   auto* svc = service_.get();
   auto* renderer = &ctx.renderer;
   auto* config = &ctx.config;
+  auto* recent_posts = &recent_posts_;
+  auto menu_pages = [svc, memo = &menu_pages_] { return memo->get([svc] { return load_menu_pages(*svc); }); };
 
-  ctx.router.get("/", [svc, renderer, config](Request& req) {
+  // Any content change, here or on another node, may alter the menu or the latest posts.
+  auto drop_shared = [this] {
+    menu_pages_.invalidate();
+    recent_posts_.invalidate();
+  };
+  ctx.changes.on("content", [drop_shared](const storage::Change&) { drop_shared(); });
+  for (auto event : {"content.create", "content.update", "content.delete"})
+    ctx.events.after(event, [drop_shared](const json::value&) { drop_shared(); });  // this node: at once
+
+  ctx.router.get("/", [svc, renderer, config, menu_pages](Request& req) {
     auto cfg = config->get();
     auto page_no = int_param(req, "page").value_or(1);
     if (page_no == 0) return http::error_response(req, 404);
@@ -129,6 +151,7 @@ void ContentModule::attach(Context& ctx) {
     q.by_published = true;
     q.limit = static_cast<int>(cfg->integer("site.page_size"));
     q.page = static_cast<int>(std::min<std::int64_t>(page_no, 1 << 20));
+    q.with_bodies = false;
     auto page = svc->list(q);
     if (!page) return http::error_response(req, page.error());
     auto pages = std::max<std::int64_t>(1, (page->total + q.limit - 1) / q.limit);
@@ -139,7 +162,7 @@ void ContentModule::attach(Context& ctx) {
     auto page_url = [](std::int64_t n) { return n == 1 ? std::string("/") : "/?page=" + std::to_string(n); };
     json::object view{{"items", std::move(items)},
                       {"empty", page->total == 0},
-                      {"menu", menu_for(*svc, "/")},
+                      {"menu", menu_for(*menu_pages(), "/")},
                       {"pagination", json::object{{"page", page_no},
                                                   {"pages", pages},
                                                   {"has_prev", page_no > 1},
@@ -158,7 +181,7 @@ void ContentModule::attach(Context& ctx) {
     return res;
   });
 
-  ctx.router.get("/{alias}", [svc, renderer, config](Request& req) {
+  ctx.router.get("/{alias}", [svc, renderer, config, menu_pages](Request& req) {
     std::string_view alias = req.param("alias");
     bool as_json = false;
     if (alias.ends_with(".json")) {
@@ -187,7 +210,7 @@ void ContentModule::attach(Context& ctx) {
           "default",
           item->title,
           item->teaser.empty() ? item->title : item->teaser,
-          json::object{{"item", item_view(*item)}, {"menu", menu_for(*svc, "/" + item->alias)}}};
+          json::object{{"item", item_view(*item)}, {"menu", menu_for(*menu_pages(), "/" + item->alias)}}};
       res = Response::html(200, renderer->page(pc, "item"));
     }
     res.cacheable = true;
@@ -267,18 +290,22 @@ void ContentModule::attach(Context& ctx) {
 
   // Themes draw the list with templates/blocks/recent.mustache.
   ctx.renderer.add_block(
-      {"content.recent", "sidebar", 10, [svc, renderer](const render::PageContext&) {
-         ListQuery q;
-         q.status = "published";
-         q.type = "post";
-         q.by_published = true;
-         q.limit = 5;
-         q.count_total = false;
-         auto page = svc->list(q);
-         if (!page || page->items.empty()) return std::string();
-         json::array items;
-         for (auto& item : page->items) items.push_back(teaser_view(item));
-         return renderer->fragment("blocks/recent", json::object{{"items", std::move(items)}});
+      {"content.recent", "sidebar", 10, [svc, renderer, recent_posts](const render::PageContext&) {
+         auto items = recent_posts->get([svc] {
+           ListQuery q;
+           q.status = "published";
+           q.type = "post";
+           q.by_published = true;
+           q.limit = 5;
+           q.count_total = false;
+           q.with_bodies = false;
+           json::array out;
+           if (auto page = svc->list(q))
+             for (auto& item : page->items) out.push_back(teaser_view(item));
+           return out;
+         });
+         if (items->empty()) return std::string();
+         return renderer->fragment("blocks/recent", json::object{{"items", *items}});
        }});
 }
 

@@ -15,10 +15,14 @@ using storage::Value;
 
 namespace {
 
-constexpr std::string_view kSelect =
-    "SELECT c.id, c.type, c.title, c.alias, c.teaser, c.teaser_html, c.body, c.body_html, c.status, "
-    "c.author_id, COALESCE(u.name, '') AS author_name, c.word_count, c.created_us, c.updated_us, "
-    "c.published_us FROM content c LEFT JOIN users u ON u.id = c.author_id";
+#define CALIPSO_CONTENT_COLUMNS(BODY)                                                          \
+  "SELECT c.id, c.type, c.title, c.alias, c.teaser, c.teaser_html, " BODY                      \
+  ", c.status, c.author_id, COALESCE(u.name, '') AS author_name, c.word_count, c.created_us, " \
+  "c.updated_us, c.published_us FROM content c LEFT JOIN users u ON u.id = c.author_id"
+constexpr std::string_view kSelect = CALIPSO_CONTENT_COLUMNS("c.body, c.body_html");
+// Lists of teasers need no bodies, which are most of a row's bytes.
+constexpr std::string_view kSelectTeasers = CALIPSO_CONTENT_COLUMNS("'' AS body, '' AS body_html");
+#undef CALIPSO_CONTENT_COLUMNS
 
 constexpr std::size_t kMaxTitle = 200, kMaxAlias = 200, kMaxTeaser = 2000, kMaxBody = 4 << 20;
 
@@ -164,7 +168,7 @@ Result<ItemPage> ContentService::list(const ListQuery& q) {
   if (q.count_total)
     page.total = conn->query("SELECT COUNT(*) AS n FROM content c" + where, params).integer(0, "n");
 
-  std::string sql = std::string(kSelect) + where;
+  std::string sql = std::string(q.with_bodies ? kSelect : kSelectTeasers) + where;
   if (q.cursor) {
     // cursor = "<sort key>.<id>" of the last item seen
     auto dot = q.cursor->find('.');

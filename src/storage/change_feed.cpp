@@ -1,10 +1,10 @@
-#include "app/change_feed.hpp"
+#include "storage/change_feed.hpp"
 
 #include "core/log.hpp"
 
-namespace calipso::app {
+namespace calipso::storage {
 
-ChangeFeed::ChangeFeed(storage::Db& db, int poll_ms) : db_(db), poll_ms_(poll_ms) {}
+ChangeFeed::ChangeFeed(Db& db, int poll_ms) : db_(db), poll_ms_(poll_ms) {}
 
 ChangeFeed::~ChangeFeed() { stop(); }
 
@@ -13,7 +13,7 @@ void ChangeFeed::on(const std::string& kind, Handler handler) { handlers_.emplac
 void ChangeFeed::start() {
   {
     auto conn = db_.acquire();
-    last_id_ = storage::last_change_id(*conn);
+    last_id_ = last_change_id(*conn);
   }
   thread_ = std::thread([this] { loop(); });
 }
@@ -35,10 +35,10 @@ void ChangeFeed::loop() {
       if (wake_.wait_for(lock, std::chrono::milliseconds(poll_ms_), [this] { return stopping_; })) return;
     }
     try {
-      std::vector<storage::Change> changes;
+      std::vector<Change> changes;
       {
         auto conn = db_.acquire();
-        changes = storage::changes_since(*conn, last_id_);
+        changes = changes_since(*conn, last_id_);
       }
       if (was_down) log::info("change feed: database reachable again");
       was_down = false;
@@ -61,4 +61,4 @@ void ChangeFeed::loop() {
   }
 }
 
-}  // namespace calipso::app
+}  // namespace calipso::storage

@@ -14,13 +14,13 @@
 
 #include "storage/change_log.hpp"
 
-namespace calipso::app {
+namespace calipso::storage {
 
 class ChangeFeed {
  public:
-  using Handler = std::function<void(const storage::Change&)>;
+  using Handler = std::function<void(const Change&)>;
 
-  ChangeFeed(storage::Db& db, int poll_ms);
+  ChangeFeed(Db& db, int poll_ms);
   ~ChangeFeed();
 
   void on(const std::string& kind, Handler handler);  // before start()
@@ -31,7 +31,7 @@ class ChangeFeed {
  private:
   void loop();
 
-  storage::Db& db_;
+  Db& db_;
   int poll_ms_;
   std::multimap<std::string, Handler> handlers_;
   std::atomic<std::int64_t> last_id_{0};
@@ -41,4 +41,4 @@ class ChangeFeed {
   std::thread thread_;
 };
 
-}  // namespace calipso::app
+}  // namespace calipso::storage
