@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "core/log.hpp"
 #include "storage/statement_cache.hpp"
 
@@ -64,12 +67,30 @@ class SqliteConnection final : public Connection {
     sqlite3_busy_timeout(raw, kBusyTimeoutMs);
     // A file system without shared memory support leaves the old mode in place; say so,
     // since readers will then block the writer.
-    auto mode = query("PRAGMA journal_mode=WAL", {}).text("journal_mode");
+    auto mode = switch_to_wal();
     if (mode != "wal") log::warn("sqlite: {} stays in journal mode {}, not WAL", path.string(), mode);
     exec_script("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   }
 
   Dialect dialect() const override { return Dialect::sqlite; }
+
+  // WAL is stored in the file, so usually it is already on. When several processes open a
+  // new file at once, the switch can fail with SQLITE_BUSY without the busy handler being
+  // consulted (SQLite avoids it there to prevent deadlocks), so retry for the busy timeout.
+  std::string switch_to_wal() {
+    auto current = query("PRAGMA journal_mode", {}).text("journal_mode");
+    if (current == "wal") return current;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    while (true) {
+      try {
+        return query("PRAGMA journal_mode=WAL", {}).text("journal_mode");
+      } catch (const DbError& e) {
+        // BUSY and LOCKED map to unavailable (as do I/O faults, which a retry cannot hurt).
+        if (e.kind != DbError::Kind::unavailable || std::chrono::steady_clock::now() > deadline) throw;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  }
 
   Rows query(std::string_view sql, std::span<const Value> params) override {
     sqlite3_stmt* stmt = prepare(sql);
