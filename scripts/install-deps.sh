@@ -11,7 +11,7 @@ pkgs=(
   libsqlite3-dev libpq-dev libhiredis-dev
   libkainjow-mustache-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libgumbo-dev
   libsodium-dev libssl-dev zlib1g-dev libbrotli-dev libzstd-dev
-  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev libjemalloc-dev
   # tests and tools
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 redis-server sqlite3 libxml2-utils curl

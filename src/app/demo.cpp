@@ -55,6 +55,9 @@ const DemoItem kItems[] = {
      "> The fastest page is the one you never have to render twice."},
 };
 
+constexpr const char* kEmail = "admin@example.com";
+constexpr const char* kPassword = "calipso-demo";
+
 }  // namespace
 
 int load_demo(App& app) {
@@ -62,11 +65,15 @@ int load_demo(App& app) {
     auto conn = app.db().acquire();
     if (conn->query("SELECT COUNT(*) AS n FROM content").integer(0, "n") > 0) {
       std::cout << "demo: the site already has content; nothing loaded\n";
+      modules::users::UserService users(app.db());
+      if (users.find_by_email(kEmail))
+        std::cout << "demo: administrator " << kEmail << " (password " << kPassword
+                  << " unless it was changed); an API token: calipso token create --user " << kEmail << "\n";
       return 0;
     }
   }
   modules::users::UserService users(app.db());
-  const std::string email = "admin@example.com", password = "calipso-demo";
+  const std::string email = kEmail, password = kPassword;
   auto admin = users.find_by_email(email);
   if (!admin) admin = users.create(email, password, "administrator", "Site Admin");
   if (!admin) {

@@ -43,6 +43,12 @@ struct NodeFree {
   void operator()(cmark_node* n) const { cmark_node_free(n); }
 };
 
+// cmark-gfm keeps the table of special inline characters in a global that every parse edits:
+// extensions add theirs ('~', '|') when inlines are parsed and take them out afterwards, so one
+// thread finishing a parse strips '~' from another's (github/cmark-gfm PR #176, unmerged).
+// Parsing is therefore serialised; it happens when content is saved, not when pages are served.
+std::mutex parse_mutex;
+
 }  // namespace
 
 std::string markdown_to_html(std::string_view markdown) {
@@ -50,8 +56,12 @@ std::string markdown_to_html(std::string_view markdown) {
   std::unique_ptr<cmark_parser, ParserFree> parser(cmark_parser_new(kOptions));
   if (!parser) throw std::bad_alloc();
   for (auto* ext : exts) cmark_parser_attach_syntax_extension(parser.get(), ext);
-  cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
-  std::unique_ptr<cmark_node, NodeFree> doc(cmark_parser_finish(parser.get()));
+  std::unique_ptr<cmark_node, NodeFree> doc;
+  {
+    std::lock_guard lock(parse_mutex);
+    cmark_parser_feed(parser.get(), markdown.data(), markdown.size());
+    doc.reset(cmark_parser_finish(parser.get()));
+  }
   if (!doc) throw std::bad_alloc();
 
   cmark_mem* mem = cmark_get_default_mem_allocator();

@@ -1,6 +1,8 @@
 // Load-time partial inlining and the view conversion.
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include <boost/json.hpp>
 
 #include <deque>
@@ -106,6 +108,42 @@ TEST(ToData, KeepsShapeAndTurnsScalarsIntoText) {
   ASSERT_EQ(view.get("list")->list_value().size(), 2u);
   EXPECT_EQ(view.get("list")->list_value()[1].get("a")->string_value(), "2");
   EXPECT_EQ(view.get("obj")->get("k")->string_value(), "v");
+}
+
+std::string render_with(const std::string& tpl, std::initializer_list<const char*> layers_json) {
+  std::vector<Data> layers;
+  for (const char* j : layers_json) layers.push_back(to_data(boost::json::parse(j)));
+  ViewStack view;
+  for (const auto& layer : layers) view.push(&layer);  // the last is searched first
+  kainjow::mustache::mustache m(tpl);
+  EXPECT_TRUE(m.is_valid()) << m.error_message();
+  std::ostringstream out;
+  m.render(view, out);
+  return out.str();
+}
+
+TEST(ViewStack, FindsPlainNamesInTheInnermostLayerFirst) {
+  EXPECT_EQ(render_with("{{a}} {{b}}", {R"({"a":"outer","b":"B"})", R"({"a":"inner"})"}), "inner B");
+  EXPECT_EQ(render_with("[{{missing}}]", {R"({"a":"x"})"}), "[]");
+}
+
+TEST(ViewStack, ResolvesDottedNamesThroughObjects) {
+  EXPECT_EQ(render_with("{{site.name}}/{{a.b.c}}/{{a.b.x}}/{{a.b.c.d}}",
+                        {R"({"site":{"name":"S"},"a":{"b":{"c":"deep"}}})"}),
+            "S/deep//");
+  // Sections push layers; dotted names inside them still resolve.
+  EXPECT_EQ(render_with("{{#items}}{{t}}:{{site.name}} {{/items}}",
+                        {R"({"site":{"name":"S"},"items":[{"t":"1"},{"t":"2"}]})"}),
+            "1:S 2:S ");
+  EXPECT_EQ(render_with("{{#a}}{{.}}{{/a}}", {R"({"a":["x","y"]})"}), "xy");
+}
+
+TEST(ViewStack, DottedNameStaysInTheLayerThatHasItsFirstPart) {
+  // Mustache spec, "Dotted Names - Context Precedence": {{a.b}} does not look further out
+  // once `a` is found.
+  EXPECT_EQ(render_with("[{{a.b}}]", {R"({"a":{"b":"outer"}})", R"({"a":{"c":"inner"}})"}), "[]");
+  EXPECT_EQ(render_with("[{{a.b}}]", {R"({"a":{"b":"outer"}})", R"({"x":1})"}), "[outer]");
+  EXPECT_EQ(render_with("[{{a.}}{{.a}}{{a..b}}]", {R"({"a":{"b":"v"}})"}), "[]");
 }
 
 }  // namespace

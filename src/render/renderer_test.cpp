@@ -354,7 +354,8 @@ TEST(ThemeLoad, PartialsAreFoundInPartialsThenTemplates) {
   auto loaded = Theme::load(theme.dir(), "t");
   ASSERT_TRUE(loaded) << loaded.error().message;
   Data data = to_data(json::parse(R"({"word":"!"})"));
-  ViewStack view(&data);
+  ViewStack view;
+  view.push(&data);
   std::string out;
   (*loaded)->render("page", view, out);
   EXPECT_EQ(out, "A!+B");

@@ -20,8 +20,6 @@
 namespace calipso::render {
 
 using Template = kainjow::mustache::mustache;
-// A stack of view layers; the most recently pushed is searched first.
-using ViewStack = kainjow::mustache::context<std::string>;
 
 struct Layout {
   std::string name;

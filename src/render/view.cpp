@@ -55,4 +55,32 @@ Data to_data(const json::value& v) {
   return Data(false);
 }
 
+const Data* ViewStack::get(const std::string& name) const {
+  if (name == ".") return layers_.empty() ? nullptr : layers_.back();
+  const auto dot = name.find('.');
+  if (dot == std::string::npos) {
+    for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
+      if (const Data* found = (*it)->get(name)) return found;
+    return nullptr;
+  }
+  // The first part picks the layer; the rest must resolve inside it (no fallback further out).
+  std::string part(name, 0, dot);
+  const Data* value = nullptr;
+  for (auto it = layers_.rbegin(); it != layers_.rend() && !value; ++it) value = (*it)->get(part);
+  for (std::size_t start = dot + 1; value && start <= name.size();) {
+    auto end = name.find('.', start);
+    if (end == std::string::npos) end = name.size();
+    part.assign(name, start, end - start);
+    value = value->get(part);
+    start = end + 1;
+  }
+  return value;
+}
+
+const Data* ViewStack::get_partial(const std::string& name) const {
+  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
+    if (const Data* found = (*it)->get(name)) return found;
+  return nullptr;
+}
+
 }  // namespace calipso::render

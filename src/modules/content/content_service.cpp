@@ -165,10 +165,23 @@ Result<ItemPage> ContentService::list(const ListQuery& q) {
   const char* key = q.by_published ? "c.published_us" : "c.created_us";
   auto conn = db_.acquire();
   ItemPage page;
-  if (q.count_total)
+  // Without a cursor the total comes with the rows, from an uncorrelated subquery that both
+  // databases evaluate once: one round trip instead of two. Past the last row there is no
+  // row to carry it, and with a cursor the rows start mid-way, so those count separately.
+  const bool count_in_rows = q.count_total && !q.cursor;
+  if (q.count_total && q.cursor)
     page.total = conn->query("SELECT COUNT(*) AS n FROM content c" + where, params).integer(0, "n");
+  const std::vector<Value> filter_params = params;
 
-  std::string sql = std::string(q.with_bodies ? kSelect : kSelectTeasers) + where;
+  std::string_view select = q.with_bodies ? kSelect : kSelectTeasers;
+  std::string sql(select);
+  if (count_in_rows) {
+    auto from = select.find(" FROM content c");
+    sql = fmt::format("{}, (SELECT COUNT(*) FROM content c{}) AS total_count{}", select.substr(0, from), where,
+                      select.substr(from));
+    params.insert(params.begin(), filter_params.begin(), filter_params.end());
+  }
+  sql += where;
   if (q.cursor) {
     // cursor = "<sort key>.<id>" of the last item seen
     auto dot = q.cursor->find('.');
@@ -190,6 +203,11 @@ Result<ItemPage> ContentService::list(const ListQuery& q) {
     params.emplace_back(static_cast<std::int64_t>(q.limit) * (q.page - 1));
   }
   auto rows = conn->query(sql, params);
+  if (count_in_rows)
+    page.total = rows.size() > 0 ? rows.integer(0, "total_count")
+                 : q.page == 1   ? 0
+                                 : conn->query("SELECT COUNT(*) AS n FROM content c" + where, filter_params)
+                                       .integer(0, "n");
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(q.limit); ++i)
     page.items.push_back(item_from(rows, i));
   if (rows.size() > static_cast<std::size_t>(q.limit)) {

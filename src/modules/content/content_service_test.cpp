@@ -199,6 +199,29 @@ TEST_P(ServicesTest, CursorPaginationWalksEverythingOnceNewestFirst) {
   EXPECT_EQ(content_svc->list(q).error().code, Errc::invalid);
 }
 
+TEST_P(ServicesTest, OffsetPagesCountTheFilteredTotalOnEveryPage) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(content_svc->create(input("Pub" + std::to_string(i)), admin_principal));
+  for (int i = 0; i < 2; ++i)
+    ASSERT_TRUE(content_svc->create(input("Draft" + std::to_string(i), "draft"), admin_principal));
+  content::ListQuery q;
+  q.status = "published";
+  q.limit = 2;
+  std::vector<std::size_t> sizes;
+  for (int page = 1; page <= 4; ++page) {  // pages 1-3 hold 2, 2, 1; page 4 is past the end
+    q.page = page;
+    auto found = content_svc->list(q);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->total, 5) << "page " << page;
+    sizes.push_back(found->items.size());
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 1, 0}));
+  q.status = "archived";  // nothing matches
+  q.page = 1;
+  EXPECT_EQ(content_svc->list(q)->total, 0);
+  q.page = 2;
+  EXPECT_EQ(content_svc->list(q)->total, 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServicesTest, storage::testing::kBackends, storage::testing::backend_name);
 
 }  // namespace
