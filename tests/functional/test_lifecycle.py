@@ -168,3 +168,33 @@ def test_database_connections_killed(make_server, backend):
     assert "Survives Reconnect" in s.get("/" + item["alias"]).text
     # Writes work again too.
     s.create_content("Written After Reconnect")
+
+
+def test_database_down_for_a_while(make_server, backend):
+    """The database refuses every connection for a few seconds: pages and the API answer 503
+    (themed / JSON) promptly, /healthz says 503, nothing leaks, and all recovers by itself."""
+    if backend.kind != "postgres":
+        pytest.skip("needs a database server that can refuse connections")
+    s = make_server()
+    token = s.token
+    item = s.create_content("Outlasts The Outage", "body")
+    paths = ["/healthz", "/" + item["alias"], f"/api/v1/content/{item['id']}", "/"]
+    backend.psql(f"ALTER DATABASE {s.db_name} ALLOW_CONNECTIONS false")
+    try:
+        backend.terminate_connections(s.db_name)
+        for p in paths:
+            started = time.monotonic()
+            r = s.get(p, auth=token)
+            assert time.monotonic() - started < 6, f"{p} took too long while the database was down"
+            assert r.status == 503, (p, r)
+            _check_no_leak(r, p)
+        r = s.post("/api/v1/content", {"title": "Lost?"}, auth=token)
+        assert r.status == 503, r
+        assert_json_errors(r, 503)
+    finally:
+        backend.psql(f"ALTER DATABASE {s.db_name} ALLOW_CONNECTIONS true")
+    deadline = time.monotonic() + 10
+    while not all(s.get(p, auth=token).status == 200 for p in paths):
+        assert time.monotonic() < deadline, "no recovery 10 s after the database came back"
+        time.sleep(0.2)
+    assert s.post("/api/v1/content", {"title": "After The Outage"}, auth=token).status == 201
