@@ -83,13 +83,15 @@ def start_calipso(db_url, data_dir):
     port = free_port()
     cfg = os.path.join(data_dir, "calipso.toml")
     with open(cfg, "w") as f:
-        f.write(f'data_dir = "{data_dir}"\n[server]\nport = {port}\nthreads = 2\naccess_log = false\n'
+        f.write(f'data_dir = "{data_dir}"\n[server]\nport = {port}\naccess_log = false\n'
                 f'[database]\nurl = "{db_url}"\n')
     subprocess.run([BIN, "demo", "--config", cfg], check=True, capture_output=True)
-    proc = subprocess.Popen([BIN, "serve", "--config", cfg], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    log = open(os.path.join(data_dir, "serve.log"), "w+")
+    proc = subprocess.Popen([BIN, "serve", "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
     cold = wait_200(f"http://127.0.0.1:{port}/")  # timed from just after exec
-    return proc, port, cold
+    log.seek(0)
+    threads = re.search(r", (\d+) threads", log.read())
+    return proc, port, cold, threads.group(1) if threads else "?"
 
 
 def stop(proc):
@@ -156,11 +158,12 @@ def main():
             backends.append(("PostgreSQL", lambda d: f"{base}/calipso_bench"))
         # The machine's speed drifts (other tenants): nginx runs before and after calipso and
         # the ratio is taken against the mean of the two.
-        nginx_runs = []
+        nginx_runs, thread_counts = [], []
         for i, (name, url_for) in enumerate(backends):
             data = os.path.join(work, name)
             os.makedirs(data)
-            proc, port, cold = start_calipso(url_for(data), data)
+            proc, port, cold, threads = start_calipso(url_for(data), data)
+            thread_counts.append(f"{threads} with {name}")
             try:
                 home = f"http://127.0.0.1:{port}/"
                 with urllib.request.urlopen(home) as r:
@@ -188,8 +191,9 @@ def main():
         "# Benchmark results", "",
         f"Command: `bench/run.sh` (wrk -t2 -c64 -d{DURATION} --latency, loopback, one run). "
         f"Machine: {os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}.",
-        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. calipso: 2 threads, access log off, "
-        "no page cache (every page rendered per request).", "",
+        f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. calipso: default settings "
+        f"(worker threads: {', '.join(thread_counts)}), access log off, "
+        "no page cache (every page rendered per request). nginx: 2 workers, sendfile.", "",
         "| target | req/s | × nginx | p99 ms | server CPU µs/req | PostgreSQL CPU µs/req | RSS MB after "
         "| cold start ms | non-2xx |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -8,7 +8,6 @@
 
 #include <cctype>
 #include <charconv>
-#include <thread>
 
 extern char** environ;
 
@@ -174,11 +173,11 @@ std::function<std::optional<std::string>(const json::value&)> one_of(std::vector
 }
 
 void add_core_keys(ConfigSchema& s) {
-  auto threads = static_cast<std::int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   s.add({"data_dir", KeyType::string, "data", "a directory path", nullptr});
   s.add({"server.host", KeyType::string, "127.0.0.1", "an address to listen on", nullptr});
   s.add({"server.port", KeyType::integer, 8080, "", in_range(0, 65535)});
-  s.add({"server.threads", KeyType::integer, threads, "", in_range(1, 256)});
+  // 0: chosen at start from the cores and the database (app.cpp, worker_threads).
+  s.add({"server.threads", KeyType::integer, 0, "", in_range(0, 256)});
   s.add({"server.role", KeyType::string, "all", "", one_of({"site", "admin", "all"})});
   s.add({"server.trusted_proxies", KeyType::string_list, json::array(), "IP addresses", nullptr});
   s.add({"server.max_connections", KeyType::integer, 10000, "", in_range(1, 1000000)});
@@ -197,7 +196,7 @@ void add_core_keys(ConfigSchema& s) {
              return std::nullopt;
            return "a URL starting sqlite:// or postgresql://";
          }});
-  s.add({"database.pool_size", KeyType::integer, 0, "0 means server.threads", in_range(0, 1024)});
+  s.add({"database.pool_size", KeyType::integer, 0, "0 means worker threads + 2", in_range(0, 1024)});
   s.add({"sessions.store", KeyType::string, "db", "", one_of({"db", "redis"})});
   s.add({"sessions.redis_url", KeyType::string, "", "redis://host:port", nullptr});
   s.add({"static.cdn_url", KeyType::string, "", "a URL prefix", nullptr});

@@ -1,5 +1,6 @@
 """Configuration: TOML file, CALIPSO_* environment overrides, and refusing bad values."""
 
+import os
 import re
 import subprocess
 
@@ -89,3 +90,14 @@ def test_env_overrides_database_url(make_server, backend, tmp_path):
     s = make_server(config={"database": {"url": bad}}, env={"CALIPSO_DATABASE_URL": url},
                     db=(url, ""))
     assert s.get("/healthz").status == 200
+
+
+def test_default_threads_follow_cores_and_database(make_server, backend):
+    """server.threads = 0 (the default): the cores, twice that with PostgreSQL."""
+    s = make_server(config={"server": {"threads": 0}})
+    cores = os.cpu_count()  # online CPUs, as std::thread::hardware_concurrency counts them
+    expected = cores * (2 if backend.kind == "postgres" else 1)
+    started = re.search(r"database .*?, (\d+) threads", s.stderr() + s.stdout())
+    assert started, s.stderr()
+    assert int(started.group(1)) == expected, started.group(0)
+    assert s.get("/").status == 200
