@@ -769,7 +769,11 @@ void Server::listen() {
   if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     s.acceptor.reset();
-    throw std::runtime_error("cannot listen on " + where + ": " + ec.message());
+    std::string hint = ec == asio::error::address_in_use
+                           ? " (another server is using the port: stop it, or pick another with --port or "
+                             "server.port)"
+                           : "";
+    throw std::runtime_error("cannot listen on " + where + ": " + ec.message() + hint);
   }
 }
 

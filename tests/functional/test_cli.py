@@ -1,6 +1,7 @@
 """The command line: version, help, migrate, users, tokens, and the URL printed by serve."""
 
 import re
+import socket
 import time
 import pytest
 
@@ -89,3 +90,21 @@ def test_serve_port_flag_overrides_config(make_server):
     s.spawn(("--port", str(s.port)))
     s.wait_ready()
     assert s.get("/healthz").status == 200
+
+
+def test_serve_on_a_busy_port_fails_saying_so(make_server):
+    s = make_server(start=False)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", s.port))
+        taken.listen()
+        s.spawn()
+        try:
+            code = s.proc.wait(10)
+        finally:
+            if s.proc.poll() is None:
+                s.kill()
+        s._close_logs()
+        s.proc = None
+    assert code != 0
+    err = s.stderr()
+    assert f"127.0.0.1:{s.port}" in err and "--port" in err, err
