@@ -218,7 +218,7 @@ def main():
               "(server: utime+stime of the calipso process over the run / requests; PostgreSQL: the same "
               "for every postgres process). Every page is rendered per request: a database query, "
               "Markdown already stored as HTML, mustache rendering of the page and its layout. "
-              "The menu and the recent-posts block are memoised per node and dropped on any content change.",
+              "The lists behind the menu and the recent-posts block are memoised per node and dropped on any content change; both are still rendered on every request.",
               ""]
     text = "\n".join(lines)
     print(text)
