@@ -177,8 +177,8 @@ Result<ItemPage> ContentService::list(const ListQuery& q) {
   std::string sql(select);
   if (count_in_rows) {
     auto from = select.find(" FROM content c");
-    sql = fmt::format("{}, (SELECT COUNT(*) FROM content c{}) AS total_count{}", select.substr(0, from), where,
-                      select.substr(from));
+    sql = fmt::format("{}, (SELECT COUNT(*) FROM content c{}) AS total_count{}", select.substr(0, from),
+                      where, select.substr(from));
     params.insert(params.begin(), filter_params.begin(), filter_params.end());
   }
   sql += where;
@@ -204,10 +204,11 @@ Result<ItemPage> ContentService::list(const ListQuery& q) {
   }
   auto rows = conn->query(sql, params);
   if (count_in_rows)
-    page.total = rows.size() > 0 ? rows.integer(0, "total_count")
-                 : q.page == 1   ? 0
-                                 : conn->query("SELECT COUNT(*) AS n FROM content c" + where, filter_params)
-                                       .integer(0, "n");
+    page.total =
+        rows.size() > 0 ? rows.integer(0, "total_count")
+        : q.page == 1
+            ? 0
+            : conn->query("SELECT COUNT(*) AS n FROM content c" + where, filter_params).integer(0, "n");
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(q.limit); ++i)
     page.items.push_back(item_from(rows, i));
   if (rows.size() > static_cast<std::size_t>(q.limit)) {

@@ -200,7 +200,8 @@ TEST_P(ServicesTest, CursorPaginationWalksEverythingOnceNewestFirst) {
 }
 
 TEST_P(ServicesTest, OffsetPagesCountTheFilteredTotalOnEveryPage) {
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(content_svc->create(input("Pub" + std::to_string(i)), admin_principal));
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(content_svc->create(input("Pub" + std::to_string(i)), admin_principal));
   for (int i = 0; i < 2; ++i)
     ASSERT_TRUE(content_svc->create(input("Draft" + std::to_string(i), "draft"), admin_principal));
   content::ListQuery q;
