@@ -63,12 +63,13 @@ void Pool::release(std::unique_ptr<Connection> conn) {
   bool keep = false;
   try {
     if (conn->healthy()) {
+      keep = true;
       if (conn->in_transaction()) {
         // Whoever held it left a transaction open; its locks must not pass to the next user.
         log::warn("database connection returned inside a transaction; rolling back");
         conn->rollback();
+        keep = !conn->in_transaction() && conn->healthy();
       }
-      keep = !conn->in_transaction() && conn->healthy();
     }
   } catch (const std::exception& e) {
     log::warn("dropping database connection: {}", e.what());
