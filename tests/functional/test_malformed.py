@@ -220,3 +220,52 @@ def test_connection_limit(crowded):
     finally:
         for c in held:
             c.close()
+
+
+SEEDS = [
+    GET + b"Accept-Encoding: gzip\r\n\r\n",
+    b"GET /welcome?page=2 HTTP/1.1\r\nHost: t\r\nIf-None-Match: \"x\"\r\n\r\n",
+    REQ + b"Authorization: Bearer cal_nope\r\nContent-Length: 16\r\n\r\n{\"title\":\"abc\"}\n",
+    REQ + b"Transfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n",
+]
+
+
+def _mutate(rng, data: bytes) -> bytes:
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 6)):
+        op = rng.randrange(4)
+        i = rng.randrange(len(b) + 1)
+        if op == 0 and b:  # flip a byte
+            b[min(i, len(b) - 1)] = rng.randrange(256)
+        elif op == 1:  # insert bytes, often framing characters
+            b[i:i] = bytes(rng.choice(b"\r\n:; \t\x00\xff,\"0123456789abcdef") for _ in range(rng.randint(1, 8)))
+        elif op == 2 and b:  # drop a run
+            del b[i:i + rng.randint(1, 10)]
+        else:  # duplicate a run
+            b[i:i] = b[max(0, i - 20):i]
+    return bytes(b)
+
+
+def test_mutated_requests_never_get_a_5xx_and_the_server_keeps_serving(server):
+    """A seeded fuzz of good requests: every answer is a 1xx-4xx response or a closed connection
+    (a mutation may still be valid HTTP), never a 5xx, a hang or a crash."""
+    import random
+
+    rng = random.Random(20261204)
+    for n in range(300):
+        raw = _mutate(rng, rng.choice(SEEDS))
+        with server.raw(timeout=5) as c:
+            _send(c, raw)
+            try:
+                c.sock.shutdown(socket.SHUT_WR)  # nothing more is coming: incomplete means done
+            except OSError:
+                pass
+            try:
+                resp = c.read_response()
+            except (ConnectionError, ConnectionResetError):
+                continue  # closed without an answer: acceptable for garbage
+            except socket.timeout:
+                pytest.fail(f"no answer and no close within 5 s for {raw!r}")
+            assert resp.status < 500, (n, raw, resp)
+    _assert_still_serving(server)
+    assert server.proc.poll() is None, "the server died"
