@@ -19,7 +19,13 @@ std::optional<std::string> get_string(const boost::json::object& obj, std::strin
     v.add(std::string(key), "must be a string");
     return std::nullopt;
   }
-  return std::string(it->value().as_string());
+  std::string_view text = it->value().as_string();
+  // JSON can carry "\u0000"; no text field means it, and PostgreSQL cannot store it.
+  if (text.find('\0') != std::string_view::npos) {
+    v.add(std::string(key), "must not contain NUL characters");
+    return std::nullopt;
+  }
+  return std::string(text);
 }
 
 }  // namespace calipso::core

@@ -15,7 +15,8 @@ namespace calipso::core {
 // Parses a request body that must be a JSON object; Errc::malformed otherwise.
 Result<boost::json::object> parse_object(std::string_view body);
 
-// Reads an optional string member; a present non-string is a field error in `v`.
+// Reads an optional string member; a present non-string, or a string holding NUL ("\u0000"),
+// is a field error in `v`.
 std::optional<std::string> get_string(const boost::json::object& obj, std::string_view key, Validation& v);
 
 }  // namespace calipso::core

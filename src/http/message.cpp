@@ -10,6 +10,7 @@
 
 #include <algorithm>
 
+#include "core/utf8.hpp"
 #include "http/negotiate.hpp"
 
 namespace calipso::http {
@@ -101,6 +102,18 @@ void Headers::remove(std::string_view name) {
 std::string_view Request::param(std::string_view name) const {
   auto it = params.find(name);
   return it == params.end() ? std::string_view() : std::string_view(it->second);
+}
+
+bool decodes_to_text(std::string_view query_string) {
+  auto text = [](std::string_view s) {
+    return core::valid_utf8(s) && s.find('\0') == std::string_view::npos;
+  };
+  if (query_string.find('%') == std::string_view::npos) return text(query_string);
+  bool ok = true;
+  for_each_pair(query_string, [&](std::string_view raw_name, std::string_view raw_value) {
+    ok = ok && text(decode_component(raw_name)) && text(decode_component(raw_value));
+  });
+  return ok;
 }
 
 std::optional<std::string> Request::query(std::string_view name) const {

@@ -17,6 +17,9 @@
 namespace calipso::http {
 
 bool iequals(std::string_view a, std::string_view b);
+// Whether every name and value of a query string (or form body) decodes to valid UTF-8
+// without NUL characters.
+bool decodes_to_text(std::string_view query_string);
 
 // Ordered, case-insensitive on names; duplicates kept (Set-Cookie).
 class Headers {

@@ -102,5 +102,15 @@ TEST(Response, ConstructorsSetTypeWithCharset) {
   EXPECT_EQ(r.headers.get("Location"), "/next");
 }
 
+TEST(QueryText, OnlyUtf8WithoutNulPasses) {
+  EXPECT_TRUE(decodes_to_text(""));
+  EXPECT_TRUE(decodes_to_text("a=1&b=caf%C3%A9&c=x+y&d=100%"));  // a malformed escape is kept as text
+  EXPECT_TRUE(decodes_to_text("q=caf\xC3\xA9"));
+  EXPECT_FALSE(decodes_to_text("a=%FF"));
+  EXPECT_FALSE(decodes_to_text("%C0%AF=1"));
+  EXPECT_FALSE(decodes_to_text("a=x%00y"));
+  EXPECT_FALSE(decodes_to_text("q=\xCB"));
+}
+
 }  // namespace
 }  // namespace calipso::http

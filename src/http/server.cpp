@@ -41,6 +41,7 @@
 #include "core/log.hpp"
 #include "core/metrics.hpp"
 #include "core/random.hpp"
+#include "core/utf8.hpp"
 #include "http/errors.hpp"
 #include "http/negotiate.hpp"
 #include "http/proxy.hpp"
@@ -64,7 +65,8 @@ constexpr auto kLinger = std::chrono::milliseconds(2000);
 constexpr std::size_t kLingerBytes = 1 << 20;
 
 // Splits the target into path and query and decodes the path. Refused (400): targets that
-// are not origin-form (except "*" for OPTIONS), a fragment, malformed escapes, NUL, and "."
+// are not origin-form (except "*" for OPTIONS), a fragment, malformed escapes, NUL, text that
+// does not decode to UTF-8, and "."
 // or ".." segments. Browsers and curl resolve dot segments before sending, so refusing them
 // costs legitimate clients nothing and keeps "%2e%2e" traversal away from every handler.
 bool set_target(Request& req, std::string_view method, std::string_view target) {
@@ -85,6 +87,9 @@ bool set_target(Request& req, std::string_view method, std::string_view target) 
     pct->decode({}, boost::urls::string_token::assign_to(req.path));
     if (req.path.find('\0') != std::string::npos) return false;
   }
+  // Paths and query parameters reach aliases and database queries as text: they must be
+  // UTF-8 without NUL once decoded (PostgreSQL refuses anything else; SQLite would store it).
+  if (!core::valid_utf8(req.path) || !decodes_to_text(req.query_string)) return false;
   std::string_view rest = req.path;
   while (!rest.empty()) {
     rest.remove_prefix(1);  // the '/'

@@ -87,7 +87,8 @@ def test_explicit_alias_and_conflict(server):
     ({"title": "", "body": "empty title", "status": "published"}, "title"),
     ({"title": "Bad status", "body": "", "status": "bogus"}, "status"),
     ({"title": 42, "body": "", "status": "published"}, "title"),
-], ids=["missing-title", "empty-title", "bogus-status", "title-not-a-string"])
+    ({"title": "Nul", "body": "a\u0000b", "status": "published"}, "body"),
+], ids=["missing-title", "empty-title", "bogus-status", "title-not-a-string", "nul-in-body"])
 def test_validation_errors_name_the_field(server, payload, field):
     r = server.post(API, payload, auth=True)
     errors = assert_json_errors(r, (400, 422))

@@ -22,6 +22,9 @@ namespace {
 constexpr std::string_view kSelect = CALIPSO_CONTENT_COLUMNS("c.body, c.body_html");
 // Lists of teasers need no bodies, which are most of a row's bytes.
 constexpr std::string_view kSelectTeasers = CALIPSO_CONTENT_COLUMNS("'' AS body, '' AS body_html");
+constexpr std::string_view kSelectById = CALIPSO_CONTENT_COLUMNS("c.body, c.body_html") " WHERE c.id = ?";
+constexpr std::string_view kSelectByAlias =
+    CALIPSO_CONTENT_COLUMNS("c.body, c.body_html") " WHERE c.alias = ?";
 #undef CALIPSO_CONTENT_COLUMNS
 
 constexpr std::size_t kMaxTitle = 200, kMaxAlias = 200, kMaxTeaser = 2000, kMaxBody = 4 << 20;
@@ -221,14 +224,14 @@ Result<ItemPage> ContentService::list(const ListQuery& q) {
 
 Result<Item> ContentService::get(std::int64_t id) {
   auto conn = db_.acquire();
-  auto rows = conn->query(std::string(kSelect) + " WHERE c.id = ?", {id});
+  auto rows = conn->query(kSelectById, {id});
   if (rows.empty()) return fail(Errc::not_found, "no content with this id");
   return item_from(rows, 0);
 }
 
 Result<Item> ContentService::get_by_alias(std::string_view alias) {
   auto conn = db_.acquire();
-  auto rows = conn->query(std::string(kSelect) + " WHERE c.alias = ?", {std::string(alias)});
+  auto rows = conn->query(kSelectByAlias, {std::string(alias)});
   if (rows.empty()) return fail(Errc::not_found, "no content at this address");
   return item_from(rows, 0);
 }
@@ -289,7 +292,7 @@ Result<Item> ContentService::update(std::int64_t id, const ItemInput& in, const 
   if (!v.ok()) return fail(v.error());
 
   auto saved = storage::transaction(db_, [&](storage::Connection& c) -> Result<Item> {
-    auto rows = c.query(std::string(kSelect) + " WHERE c.id = ?", {id});
+    auto rows = c.query(kSelectById, {id});
     if (rows.empty()) return fail(Errc::not_found, "no content with this id");
     Item item = item_from(rows, 0);
     if (!may_edit(who, item)) return fail(Errc::forbidden, "you may not edit this content");
@@ -333,7 +336,7 @@ Result<Item> ContentService::update(std::int64_t id, const ItemInput& in, const 
 Result<void> ContentService::remove(std::int64_t id, const core::Principal& who) {
   json::value payload;
   auto done = storage::transaction(db_, [&](storage::Connection& c) -> Result<void> {
-    auto rows = c.query(std::string(kSelect) + " WHERE c.id = ?", {id});
+    auto rows = c.query(kSelectById, {id});
     if (rows.empty()) return fail(Errc::not_found, "no content with this id");
     Item item = item_from(rows, 0);
     bool own = item.author_id == who.user_id;
