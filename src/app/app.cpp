@@ -46,15 +46,23 @@ std::string default_database_url(const core::Config& config) {
   return "sqlite://" + (dir / "calipso.db").string();
 }
 
-// Maps a database that went away to 503 for this request instead of a 500 with details.
+// Maps a database that went away to 503 (a full disk to 507) for this request instead of a 500
+// with details; the details go to the log.
 http::Middleware database_errors() {
   return [](http::Request& req, const http::Next& next) {
     try {
       return next(req);
     } catch (const storage::DbError& e) {
       log::error("request {}: database: {}", req.request_id, e.what());
-      auto code = e.kind == storage::DbError::Kind::unavailable ? Errc::unavailable : Errc::internal;
-      auto res = http::error_response(req, Error{code, "the database is unavailable, please retry", "", {}});
+      auto code = e.kind == storage::DbError::Kind::unavailable ? Errc::unavailable
+                  : e.kind == storage::DbError::Kind::full      ? Errc::storage_full
+                                                                : Errc::internal;
+      auto res = http::error_response(
+          req, Error{code,
+                     code == Errc::storage_full ? "the server's storage is full; nothing was saved"
+                                                : "the database is unavailable, please retry",
+                     "",
+                     {}});
       if (code == Errc::unavailable) res.headers.set("Retry-After", "1");
       return res;
     }

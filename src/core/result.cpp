@@ -12,6 +12,7 @@ std::string_view to_string(Errc code) {
     case Errc::conflict: return "conflict";
     case Errc::too_large: return "too_large";
     case Errc::unavailable: return "unavailable";
+    case Errc::storage_full: return "storage_full";
     case Errc::internal: return "internal";
   }
   return "internal";

@@ -17,8 +17,9 @@ enum class Errc {
   not_found,
   conflict,  // unique key taken, stale revision
   too_large,
-  unavailable,  // a dependency (database, ...) is down; retry later
-  internal,     // a bug or an unexpected driver fault; details go to the log only
+  unavailable,   // a dependency (database, ...) is down; retry later
+  storage_full,  // the database's disk is full; nothing was saved
+  internal,      // a bug or an unexpected driver fault; details go to the log only
 };
 
 std::string_view to_string(Errc code);

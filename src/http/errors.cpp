@@ -100,6 +100,7 @@ int status_for(Errc code) {
     case Errc::conflict: return 409;
     case Errc::too_large: return 413;
     case Errc::unavailable: return 503;
+    case Errc::storage_full: return 507;
     case Errc::internal: return 500;
   }
   return 500;
@@ -145,6 +146,7 @@ std::string_view reason(int status) {
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
     case 505: return "HTTP Version Not Supported";
+    case 507: return "Insufficient Storage";
   }
   if (status >= 500) return "Server Error";
   if (status >= 400) return "Client Error";
@@ -168,6 +170,7 @@ std::string_view code_for_status(int status) {
     case 429: return "too_many_requests";
     case 431: return "headers_too_large";
     case 503: return "unavailable";
+    case 507: return "storage_full";
   }
   return status >= 500 ? "internal" : "bad_request";
 }

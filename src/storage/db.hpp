@@ -52,7 +52,8 @@ class Rows {
 // bad SQL (a bug). Callers that expect a constraint use try_* and get Result.
 class DbError : public std::runtime_error {
  public:
-  enum class Kind { unavailable, constraint, other };
+  // full: the disk (or quota) is full; nothing was written.
+  enum class Kind { unavailable, constraint, full, other };
   DbError(Kind kind, const std::string& what) : std::runtime_error(what), kind(kind) {}
   Kind kind;
 };

@@ -334,7 +334,9 @@ class PostgresConnection final : public Connection {
       kind = DbError::Kind::unavailable;
     } else if (state.starts_with("23")) {
       kind = DbError::Kind::constraint;
-    } else if (state.starts_with("53")) {  // out of disk, memory or connections
+    } else if (state == "53100") {  // disk_full
+      kind = DbError::Kind::full;
+    } else if (state.starts_with("53")) {  // out of memory or connections
       kind = DbError::Kind::unavailable;
     }
     throw DbError(

@@ -32,8 +32,8 @@ DbError::Kind kind_of(int rc) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_CANTOPEN:
-    case SQLITE_IOERR:
-    case SQLITE_FULL: return DbError::Kind::unavailable;
+    case SQLITE_IOERR: return DbError::Kind::unavailable;
+    case SQLITE_FULL: return DbError::Kind::full;
     default: return DbError::Kind::other;
   }
 }

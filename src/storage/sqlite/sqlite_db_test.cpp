@@ -49,6 +49,23 @@ TEST_F(SqliteTest, UnopenableFileIsUnavailable) {
   }
 }
 
+TEST_F(SqliteTest, AFullDatabaseSaysSoAndKeepsWhatItHad) {
+  auto db = open("sqlite://" + (dir_ / "full.db").string(), 1);
+  auto conn = db->acquire();
+  conn->exec("CREATE TABLE t (v TEXT)");
+  conn->exec("INSERT INTO t VALUES ('kept')");
+  // The same answer as a full disk, without needing one.
+  auto pages = conn->query("PRAGMA page_count").integer(0, "page_count");
+  conn->query("PRAGMA max_page_count = " + std::to_string(pages + 1));
+  try {
+    for (int i = 0; i < 100; ++i) conn->exec("INSERT INTO t VALUES (?)", {std::string(4096, 'x')});
+    FAIL() << "the database never filled up";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.kind, DbError::Kind::full) << e.what();
+  }
+  EXPECT_EQ(conn->query("SELECT v FROM t WHERE v = 'kept'").size(), 1u);
+}
+
 TEST_F(SqliteTest, EveryConnectionIsConfigured) {
   auto db = open("sqlite://" + (dir_ / "site.db").string(), 2);
   auto a = db->acquire();
