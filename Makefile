@@ -3,7 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps build run test unit functional e2e bench format clean
+.PHONY: all deps build run test unit functional e2e bench sanitize format clean
 
 all: build
 
@@ -34,6 +34,17 @@ e2e: build
 
 bench: build
 	bench/run.sh
+
+# Unit and functional tests against an AddressSanitizer + UBSan build (in build-asan; slow to
+# build, so not part of `make test`). Any report fails the run: the server must exit 0.
+sanitize: deps
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCALIPSO_JEMALLOC=OFF \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+	ninja -C build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  tests/support/with-postgres.sh sh -c 'build-asan/unit_tests && \
+	  CALIPSO_BIN=build-asan/calipso CALIPSO_TEST_REQUIRE_PG=1 /usr/bin/python3 -m pytest tests/functional -q'
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
