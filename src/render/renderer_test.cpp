@@ -237,24 +237,6 @@ TEST_F(DefaultTheme, ConcurrentRendersAgree) {
 
 // Not a benchmark, a guard against a slow path creeping in (like re-parsing per render);
 // the bound is loose so a busy machine does not fail it.
-TEST_F(DefaultTheme, HomePageRendersQuickly) {
-  auto req = request("/");
-  PageContext ctx{req, site_config(), "home", "", "", home_view(10)};
-  renderer_.page(ctx, "home");
-  constexpr int kRounds = 2000;
-  auto cpu_ns = [] {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-  };
-  std::size_t bytes = 0;
-  auto start = cpu_ns();
-  for (int i = 0; i < kRounds; ++i) bytes += renderer_.page(ctx, "home").size();
-  double us = static_cast<double>(cpu_ns() - start) / kRounds / 1000.0;
-  std::printf("home page with 10 teasers: %.1f us CPU per render, %zu bytes\n", us, bytes / kRounds);
-  EXPECT_LT(us, 1000.0);
-}
-
 // ---- themes in temp folders ----
 
 TEST(ThemeLoad, BadTomlNamesTheFile) {
