@@ -139,13 +139,17 @@ def _check_no_leak(r, path):
         assert "<html" in r.text.lower(), r
 
 
-def test_database_connections_killed(make_server, backend):
+def _postgres_site(make_server, backend, title):
+    """A server on PostgreSQL with one published item; the paths that need the database."""
     if backend.kind != "postgres":
-        pytest.skip("needs a database server whose connections can be cut")
+        pytest.skip("needs a database server whose connections can be cut or refused")
     s = make_server()
-    token = s.token
-    item = s.create_content("Survives Reconnect", "still *here*")
-    paths = ["/healthz", "/" + item["alias"], f"/api/v1/content/{item['id']}", "/"]
+    item = s.create_content(title, "still *here*")
+    return s, s.token, item, ["/healthz", "/" + item["alias"], f"/api/v1/content/{item['id']}", "/"]
+
+
+def test_database_connections_killed(make_server, backend):
+    s, token, item, paths = _postgres_site(make_server, backend, "Survives Reconnect")
     for p in paths:
         assert s.get(p, auth=token).status == 200
     killed = backend.terminate_connections(s.db_name)
@@ -173,12 +177,7 @@ def test_database_connections_killed(make_server, backend):
 def test_database_down_for_a_while(make_server, backend):
     """The database refuses every connection for a few seconds: pages and the API answer 503
     (themed / JSON) promptly, /healthz says 503, nothing leaks, and all recovers by itself."""
-    if backend.kind != "postgres":
-        pytest.skip("needs a database server that can refuse connections")
-    s = make_server()
-    token = s.token
-    item = s.create_content("Outlasts The Outage", "body")
-    paths = ["/healthz", "/" + item["alias"], f"/api/v1/content/{item['id']}", "/"]
+    s, token, item, paths = _postgres_site(make_server, backend, "Outlasts The Outage")
     backend.psql(f"ALTER DATABASE {s.db_name} ALLOW_CONNECTIONS false")
     try:
         backend.terminate_connections(s.db_name)
