@@ -106,9 +106,9 @@ App::App(const Options& options) {
     fs::create_directories(config->str("data_dir"));
     url = default_database_url(*config);
   }
-  const bool external = !url.starts_with("sqlite:");
+  threads_ = worker_threads(*config, storage::dialect_of(url) == storage::Dialect::postgres);
   auto pool = config->integer("database.pool_size");
-  if (pool == 0) pool = worker_threads(*config, external) + 2;  // +2: change feed, health checks
+  if (pool == 0) pool = threads_ + 2;  // +2: change feed, health checks
   db_ = storage::open(url, static_cast<std::size_t>(pool));
   config_ = std::make_unique<core::ConfigStore>(std::move(*config));
 }
@@ -200,7 +200,7 @@ int App::serve() {
   http::ServerOptions so;
   so.host = cfg->str("server.host");
   so.port = static_cast<std::uint16_t>(cfg->integer("server.port"));
-  so.threads = worker_threads(*cfg, db_->dialect() != storage::Dialect::sqlite);
+  so.threads = threads_;
   so.max_connections = static_cast<std::size_t>(cfg->integer("server.max_connections"));
   so.max_body_bytes = static_cast<std::size_t>(cfg->integer("server.max_body_bytes"));
   so.max_header_bytes = static_cast<std::size_t>(cfg->integer("server.max_header_bytes"));

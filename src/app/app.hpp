@@ -42,6 +42,7 @@ class App {
   core::ConfigSchema schema_;
   std::unique_ptr<core::ConfigStore> config_;
   std::unique_ptr<storage::Db> db_;
+  int threads_ = 1;  // worker threads, fixed at start (server.threads or derived)
   modules::Registry registry_;
   core::Events events_;
 };

@@ -61,20 +61,16 @@ constexpr const char* kPassword = "calipso-demo";
 }  // namespace
 
 int load_demo(App& app) {
-  {
-    auto conn = app.db().acquire();
-    if (conn->query("SELECT COUNT(*) AS n FROM content").integer(0, "n") > 0) {
-      std::cout << "demo: the site already has content; nothing loaded\n";
-      modules::users::UserService users(app.db());
-      if (users.find_by_email(kEmail))
-        std::cout << "demo: administrator " << kEmail << " (password " << kPassword
-                  << " unless it was changed); an API token: calipso token create --user " << kEmail << "\n";
-      return 0;
-    }
-  }
-  modules::users::UserService users(app.db());
   const std::string email = kEmail, password = kPassword;
+  modules::users::UserService users(app.db());
   auto admin = users.find_by_email(email);
+  if (app.db().acquire()->query("SELECT COUNT(*) AS n FROM content").integer(0, "n") > 0) {
+    std::cout << "demo: the site already has content; nothing loaded\n";
+    if (admin)
+      std::cout << "demo: administrator " << email << " (password " << password
+                << " unless it was changed); an API token: calipso token create --user " << email << "\n";
+    return 0;
+  }
   if (!admin) admin = users.create(email, password, "administrator", "Site Admin");
   if (!admin) {
     std::cerr << "demo: " << admin.error().message << "\n";

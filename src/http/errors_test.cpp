@@ -106,7 +106,8 @@ TEST(Errors, BareStatusCodes) {
   EXPECT_EQ(code_for_status(431), "headers_too_large");
   EXPECT_EQ(status_for(Errc::storage_full), 507);
   EXPECT_EQ(reason(507), "Insufficient Storage");
-  auto full = error_response(api_request(), Error{Errc::storage_full, "disk details stay in the log", "", {}});
+  auto full =
+      error_response(api_request(), Error{Errc::storage_full, "disk details stay in the log", "", {}});
   EXPECT_EQ(full.status, 507);
   EXPECT_EQ(boost::json::parse(full.body).at("errors").at(0).at("code").as_string(), "storage_full");
   EXPECT_EQ(full.body.find("disk details"), std::string::npos);

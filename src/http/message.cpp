@@ -152,28 +152,28 @@ bool Request::wants_json() const {
   return json_q > 0 && json_q > html_q;
 }
 
-Response Response::html(int status, std::string body) {
+namespace {
+
+Response typed(int status, std::string_view content_type, std::string body) {
   Response r;
   r.status = status;
-  r.headers.set("Content-Type", "text/html; charset=utf-8");
+  r.headers.set("Content-Type", std::string(content_type));
   r.body = std::move(body);
   return r;
+}
+
+}  // namespace
+
+Response Response::html(int status, std::string body) {
+  return typed(status, "text/html; charset=utf-8", std::move(body));
 }
 
 Response Response::text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "text/plain; charset=utf-8");
-  r.body = std::move(body);
-  return r;
+  return typed(status, "text/plain; charset=utf-8", std::move(body));
 }
 
 Response Response::json(int status, const boost::json::value& body) {
-  Response r;
-  r.status = status;
-  r.headers.set("Content-Type", "application/json; charset=utf-8");
-  r.body = boost::json::serialize(body);
-  return r;
+  return typed(status, "application/json; charset=utf-8", boost::json::serialize(body));
 }
 
 Response Response::redirect(int status, std::string location) {

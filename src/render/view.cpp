@@ -55,18 +55,19 @@ Data to_data(const json::value& v) {
   return Data(false);
 }
 
+const Data* ViewStack::nearest(const std::string& name) const {
+  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
+    if (const Data* found = (*it)->get(name)) return found;
+  return nullptr;
+}
+
 const Data* ViewStack::get(const std::string& name) const {
   if (name == ".") return layers_.empty() ? nullptr : layers_.back();
   const auto dot = name.find('.');
-  if (dot == std::string::npos) {
-    for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
-      if (const Data* found = (*it)->get(name)) return found;
-    return nullptr;
-  }
+  if (dot == std::string::npos) return nearest(name);
   // The first part picks the layer; the rest must resolve inside it (no fallback further out).
   std::string part(name, 0, dot);
-  const Data* value = nullptr;
-  for (auto it = layers_.rbegin(); it != layers_.rend() && !value; ++it) value = (*it)->get(part);
+  const Data* value = nearest(part);
   for (std::size_t start = dot + 1; value && start <= name.size();) {
     auto end = name.find('.', start);
     if (end == std::string::npos) end = name.size();
@@ -77,10 +78,6 @@ const Data* ViewStack::get(const std::string& name) const {
   return value;
 }
 
-const Data* ViewStack::get_partial(const std::string& name) const {
-  for (auto it = layers_.rbegin(); it != layers_.rend(); ++it)
-    if (const Data* found = (*it)->get(name)) return found;
-  return nullptr;
-}
+const Data* ViewStack::get_partial(const std::string& name) const { return nearest(name); }
 
 }  // namespace calipso::render

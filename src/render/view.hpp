@@ -34,7 +34,8 @@ class ViewStack final : public kainjow::mustache::basic_context<std::string> {
   const Data* get_partial(const std::string& name) const override;
 
  private:
-  std::vector<const Data*> layers_;  // innermost last
+  const Data* nearest(const std::string& name) const;  // the innermost layer's member `name`
+  std::vector<const Data*> layers_;                    // innermost last
 };
 
 }  // namespace calipso::render

@@ -125,12 +125,19 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
+std::optional<Dialect> dialect_of(std::string_view url) {
+  if (url.starts_with("sqlite://")) return Dialect::sqlite;
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) return Dialect::postgres;
+  return std::nullopt;
+}
+
 std::unique_ptr<Db> open(const std::string& url, std::size_t pool_size) {
   std::unique_ptr<Db> db;
-  if (url.starts_with("sqlite://")) {
+  auto dialect = dialect_of(url);
+  if (dialect == Dialect::sqlite) {
     auto path = sqlite::path_from_url(url);
     db = std::make_unique<Pool>(Dialect::sqlite, url, pool_size, [path] { return sqlite::connect(path); });
-  } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+  } else if (dialect == Dialect::postgres) {
     db = std::make_unique<Pool>(Dialect::postgres, redact_url(url), pool_size,
                                 [url] { return postgres::connect(url); });
   } else {

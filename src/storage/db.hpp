@@ -139,6 +139,9 @@ class Db {
 // connection is opened at once so a bad URL fails at start; the rest open on demand up to
 // pool_size (0 is taken as 1).
 std::unique_ptr<Db> open(const std::string& url, std::size_t pool_size);
+// The dialect a database URL names (sqlite:// or postgresql:// / postgres://); nullopt for
+// anything else, which open() refuses.
+std::optional<Dialect> dialect_of(std::string_view url);
 
 // The URL with any password replaced by "***", for logs and error messages.
 std::string redact_url(std::string_view url);

@@ -4,6 +4,7 @@ Each malformed request gets a 400 and the connection is closed afterwards (no re
 through a connection whose framing is in doubt); the server keeps serving others.
 """
 
+import random
 import socket
 import time
 
@@ -270,8 +271,6 @@ def _mutate(rng, data: bytes) -> bytes:
 def test_mutated_requests_never_get_a_5xx_and_the_server_keeps_serving(server):
     """A seeded fuzz of good requests: every answer is a 1xx-4xx response or a closed connection
     (a mutation may still be valid HTTP), never a 5xx, a hang or a crash."""
-    import random
-
     rng = random.Random(20261204)
     for n in range(300):
         raw = _mutate(rng, rng.choice(SEEDS))

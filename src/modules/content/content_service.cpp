@@ -156,48 +156,56 @@ Error db_conflict_or_throw(const storage::DbError& e) {
 
 Result<ItemPage> ContentService::list(const ListQuery& q) {
   std::string where = " WHERE 1=1";
-  std::vector<Value> params;
+  std::vector<Value> filter;
   if (q.status) {
     where += " AND c.status = ?";
-    params.emplace_back(*q.status);
+    filter.emplace_back(*q.status);
   }
   if (q.type) {
     where += " AND c.type = ?";
-    params.emplace_back(*q.type);
+    filter.emplace_back(*q.type);
   }
+  // cursor = "<sort key>.<id>" of the last item seen
+  std::int64_t cursor_key = 0, cursor_id = 0;
+  if (q.cursor) {
+    auto dot = q.cursor->find('.');
+    bool ok = dot != std::string::npos;
+    if (ok) {
+      auto a = std::from_chars(q.cursor->data(), q.cursor->data() + dot, cursor_key);
+      auto b = std::from_chars(q.cursor->data() + dot + 1, q.cursor->data() + q.cursor->size(), cursor_id);
+      ok = a.ec == std::errc{} && b.ec == std::errc{} && b.ptr == q.cursor->data() + q.cursor->size();
+    }
+    if (!ok) return fail(Errc::invalid, "not a cursor from meta.next", "cursor");
+  }
+
   const char* key = q.by_published ? "c.published_us" : "c.created_us";
   auto conn = db_.acquire();
+  auto count = [&] {
+    return conn->query("SELECT COUNT(*) AS n FROM content c" + where, filter).integer(0, "n");
+  };
   ItemPage page;
   // Without a cursor the total comes with the rows, from an uncorrelated subquery that both
   // databases evaluate once: one round trip instead of two. Past the last row there is no
   // row to carry it, and with a cursor the rows start mid-way, so those count separately.
   const bool count_in_rows = q.count_total && !q.cursor;
-  if (q.count_total && q.cursor)
-    page.total = conn->query("SELECT COUNT(*) AS n FROM content c" + where, params).integer(0, "n");
-  const std::vector<Value> filter_params = params;
+  if (q.count_total && q.cursor) page.total = count();
 
   std::string_view select = q.with_bodies ? kSelect : kSelectTeasers;
-  std::string sql(select);
+  std::string sql;
+  std::vector<Value> params;
   if (count_in_rows) {
     auto from = select.find(" FROM content c");
     sql = fmt::format("{}, (SELECT COUNT(*) FROM content c{}) AS total_count{}", select.substr(0, from),
                       where, select.substr(from));
-    params.insert(params.begin(), filter_params.begin(), filter_params.end());
+    params = filter;  // the subquery's placeholders come first
+  } else {
+    sql = select;
   }
   sql += where;
+  params.insert(params.end(), filter.begin(), filter.end());
   if (q.cursor) {
-    // cursor = "<sort key>.<id>" of the last item seen
-    auto dot = q.cursor->find('.');
-    std::int64_t k = 0, id = 0;
-    bool ok = dot != std::string::npos;
-    if (ok) {
-      auto a = std::from_chars(q.cursor->data(), q.cursor->data() + dot, k);
-      auto b = std::from_chars(q.cursor->data() + dot + 1, q.cursor->data() + q.cursor->size(), id);
-      ok = a.ec == std::errc{} && b.ec == std::errc{} && b.ptr == q.cursor->data() + q.cursor->size();
-    }
-    if (!ok) return fail(Errc::invalid, "not a cursor from meta.next", "cursor");
     sql += fmt::format(" AND ({0} < ? OR ({0} = ? AND c.id < ?))", key);
-    params.insert(params.end(), {k, k, id});
+    params.insert(params.end(), {cursor_key, cursor_key, cursor_id});
   }
   sql += fmt::format(" ORDER BY {} DESC, c.id DESC LIMIT ?", key);
   params.emplace_back(static_cast<std::int64_t>(q.limit + 1));
@@ -207,11 +215,7 @@ Result<ItemPage> ContentService::list(const ListQuery& q) {
   }
   auto rows = conn->query(sql, params);
   if (count_in_rows)
-    page.total =
-        rows.size() > 0 ? rows.integer(0, "total_count")
-        : q.page == 1
-            ? 0
-            : conn->query("SELECT COUNT(*) AS n FROM content c" + where, filter_params).integer(0, "n");
+    page.total = rows.size() > 0 ? rows.integer(0, "total_count") : q.page == 1 ? 0 : count();
   for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(q.limit); ++i)
     page.items.push_back(item_from(rows, i));
   if (rows.size() > static_cast<std::size_t>(q.limit)) {
